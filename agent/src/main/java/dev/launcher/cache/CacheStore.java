@@ -1,5 +1,6 @@
 package dev.launcher.cache;
 
+import dev.launcher.error.LauncherException;
 import dev.launcher.oci.Digest;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -138,7 +139,7 @@ public final class CacheStore implements AutoCloseable {
         } catch (IOException e) {
             throw CacheFailures.io("flush", tempFile, e);
         }
-        return publish(tempFile, paths.blob(digest), digest, "blob");
+        return publish(tempFile, paths.blob(digest), digest, "blob", false);
     }
 
     /**
@@ -152,11 +153,12 @@ public final class CacheStore implements AutoCloseable {
         if (!Files.isDirectory(tempDir, LinkOption.NOFOLLOW_LINKS)) {
             throw new IllegalArgumentException("not a directory: " + tempDir);
         }
-        return publish(tempDir, paths.layer(digest), digest, "layer");
+        return publish(tempDir, paths.layer(digest), digest, "layer", true);
     }
 
-    private Path publish(Path source, Path target, Digest digest, String kind) {
-        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+    private Path publish(Path source, Path target, Digest digest, String kind, boolean directory) {
+        // A second attempt only matters if a gc evicts the winner's entry between our failed rename and our look.
+        for (int attempt = 1; !Files.exists(target, LinkOption.NOFOLLOW_LINKS); attempt++) {
             try {
                 Files.createDirectories(target.getParent());
                 // rename(2): replaces an existing file (same verified bytes, harmless) and refuses to replace a
@@ -166,11 +168,17 @@ public final class CacheStore implements AutoCloseable {
                 log.debug("published {} {}", kind, digest.shortForm());
                 return target;
             } catch (IOException e) {
-                if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS) && attempt == 3) {
                     throw CacheFailures.io("publish " + kind + " " + digest + " as", target, e);
                 }
-                // Another process renamed its copy in between: it won, which is success for us too.
+                // Usually: another process renamed its copy in between. It won, which is success for us too.
             }
+        }
+        if (!(directory ? Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)
+                : Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS))) {
+            // Never produced by the cache itself: someone wrote into it by hand.
+            throw LauncherException.cacheIo("cannot publish " + kind + " " + digest + ": " + target + " exists but is not a "
+                    + (directory ? "directory" : "regular file") + "; remove it", null);
         }
         log.debug("{} {} was already published by another launcher; dropping ours", kind, digest.shortForm());
         discard(source);

@@ -5,10 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HexFormat;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -78,10 +77,9 @@ final class TempSpace implements AutoCloseable {
     }
 
     private static String newId() {
-        // Not security sensitive, only unique; ThreadLocalRandom never blocks on entropy at boot.
-        byte[] bytes = new byte[16];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
+        // Truly random (SecureRandom, which createTempFile needs anyway): a time-seeded generator could repeat in
+        // two containers started at the same instant. A clash would still be caught by the lock, never shared.
+        return UUID.randomUUID().toString().replace("-", "");
     }
 
     String id() {

@@ -118,6 +118,29 @@ class CacheStoreTest {
         assertFalse(Files.exists(second));
     }
 
+    @Test
+    void publishFailureIsCacheIoNamingThePath() throws IOException {
+        byte[] content = "x".getBytes();
+        Digest digest = Digest.sha256(content);
+        Files.writeString(store.paths().blobsDir().resolve("sha256"), "a file where a directory belongs");
+        Path temp = Files.write(store.newTempFile(), content);
+        LauncherException e = assertThrows(LauncherException.class, () -> store.publishBlob(temp, digest));
+        assertEquals(ExitCode.CACHE_IO, e.exitCode());
+        assertTrue(e.getMessage().startsWith("cannot publish blob " + digest + " as " + store.paths().blob(digest)),
+                e.getMessage());
+    }
+
+    @Test
+    void anEntryOfTheWrongTypeIsReportedNotReturned() throws IOException {
+        Digest digest = Digest.sha256("x".getBytes());
+        Files.createDirectories(store.paths().layer(digest).getParent());
+        Files.writeString(store.paths().layer(digest), "not a tree");
+        assertTrue(store.layer(digest).isEmpty());
+        LauncherException e = assertThrows(LauncherException.class, () -> store.publishLayer(store.newTempDir(), digest));
+        assertEquals(ExitCode.CACHE_IO, e.exitCode());
+        assertTrue(e.getMessage().contains(store.paths().layer(digest) + " exists but is not a directory"), e.getMessage());
+    }
+
     /** Two processes finishing the same download at once: both succeed, one file results, no temp is left. */
     @Test
     void publishRaceOfBlobs() throws Exception {
