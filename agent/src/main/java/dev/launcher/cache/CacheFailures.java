@@ -2,6 +2,7 @@ package dev.launcher.cache;
 
 import dev.launcher.error.LauncherException;
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -36,6 +37,7 @@ final class CacheFailures {
 
     static String reason(IOException e) {
         return switch (e) {
+            case ClosedByInterruptException _ -> "interrupted";
             case AccessDeniedException _ -> "permission denied";
             case NoSuchFileException _ -> "no such file or directory";
             case FileAlreadyExistsException _ -> "a file is already there";
@@ -48,6 +50,9 @@ final class CacheFailures {
 
     private static String advice(Path path, IOException e) {
         String reason = reason(e);
+        if (e instanceof ClosedByInterruptException) {
+            return "the launcher is being stopped; nothing was published, retry";
+        }
         if (isReadOnly(path, reason)) {
             return "the cache volume is read-only: mount it writable or " + ELSEWHERE;
         }

@@ -141,6 +141,24 @@ class CacheStoreTest {
         assertTrue(e.getMessage().contains(store.paths().layer(digest) + " exists but is not a directory"), e.getMessage());
     }
 
+    /** FileChannel I/O on an interrupted thread throws ClosedByInterruptException; it must end as exit 74. */
+    @Test
+    void publishingOnAnInterruptedThreadIsACleanFailure() throws IOException {
+        byte[] content = "x".getBytes();
+        Digest digest = Digest.sha256(content);
+        Path temp = Files.write(store.newTempFile(), content);
+        Thread.currentThread().interrupt();
+        try {
+            LauncherException e = assertThrows(LauncherException.class, () -> store.publishBlob(temp, digest));
+            assertEquals(ExitCode.CACHE_IO, e.exitCode());
+            assertTrue(e.getMessage().contains(": interrupted;"), e.getMessage());
+        } finally {
+            Thread.interrupted();
+        }
+        assertTrue(store.blob(digest).isEmpty());
+        assertEquals(digest, Digest.sha256(Files.readAllBytes(store.publishBlob(temp, digest))), "retry works");
+    }
+
     /** Two processes finishing the same download at once: both succeed, one file results, no temp is left. */
     @Test
     void publishRaceOfBlobs() throws Exception {

@@ -1,0 +1,18 @@
+/**
+ * The content-addressed cache on a volume that many launcher containers share at once.
+ *
+ * <p>Start at {@link dev.launcher.cache.CacheStore}; {@link dev.launcher.cache.CachePaths} documents the layout.
+ * The rules for callers:
+ *
+ * <ul>
+ *   <li>Lease first, then look: {@code try (Lease l = store.lease(d)) { store.layer(d) ... }}. Hold the lease for
+ *       as long as anything reads the entry's files (for a layer tree the app runs from, that is the app's
+ *       lifetime, unless the app dir holds its own hard links or copies).
+ *   <li>To produce a missing entry: take {@link dev.launcher.cache.DigestLock}, look again, write into
+ *       {@code newTempFile()/newTempDir()}, verify, publish. The lock only saves duplicate downloads; publishing is
+ *       safe without it.
+ *   <li>Every I/O failure is a {@link dev.launcher.error.LauncherException} with exit 74 whose message names the
+ *       path and what to do.
+ * </ul>
+ */
+package dev.launcher.cache;
