@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
@@ -27,6 +29,7 @@ final class ContainerServer implements RegistryServer {
     private static final String STORAGE_MOUNT = "/var/lib/registry";
     private static final int CONTAINER_PORT = 5000;
     private static final Path DEFAULT_SOCKET = Path.of("/var/run/docker.sock");
+    private static final Map<String, Optional<String>> PROBED = new ConcurrentHashMap<>();
 
     private final String image;
     private final RegistryFiles files;
@@ -42,6 +45,11 @@ final class ContainerServer implements RegistryServer {
 
     /** Why this backend cannot run here, or empty if a Docker API answers and has the image locally. */
     static Optional<String> unavailable(String image) {
+        // Once per JVM and image: a failing Docker probe can take seconds, and every registry a test builds asks.
+        return PROBED.computeIfAbsent(image, ContainerServer::probe);
+    }
+
+    private static Optional<String> probe(String image) {
         String dockerHost = System.getenv("DOCKER_HOST");
         boolean hostSet = dockerHost != null && !dockerHost.isBlank();
         // Asking Testcontainers when there is plainly no socket costs seconds of probing and log noise.
@@ -58,7 +66,10 @@ final class ContainerServer implements RegistryServer {
             return Optional.of("the image " + image + " is not present locally and tests never pull it"
                     + " (no public image registry is reachable from CI): build or load it first");
         } catch (RuntimeException e) {
-            return Optional.of("the Docker API check failed: " + e);
+            String hint = e.toString().contains("ryuk")
+                    ? " (Testcontainers' reaper image cannot be pulled here: set TESTCONTAINERS_RYUK_DISABLED=true)"
+                    : "";
+            return Optional.of("the Docker API check failed: " + e + hint);
         }
     }
 
