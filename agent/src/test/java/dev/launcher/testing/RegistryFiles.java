@@ -38,10 +38,29 @@ record RegistryFiles(Path root) {
     }
 
     void writeConfig(RegistryConfig config) {
+        write(config(), config.render());
+    }
+
+    void writeHtpasswd(Credentials credentials) {
+        // bcrypt (-B): the distribution server refuses every other htpasswd hash.
+        String line = Cli.run(root, "htpasswd", "-Bbn", credentials.user(), credentials.password()).strip();
+        write(conf().resolve(RegistryConfig.HTPASSWD), line + "\n");
+    }
+
+    void copyServerCert(TestCerts certs) {
         try {
-            Files.writeString(config(), config.render());
+            Files.copy(certs.certPem(), conf().resolve(RegistryConfig.CERT));
+            Files.copy(certs.keyPem(), conf().resolve(RegistryConfig.KEY));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + config(), e);
+            throw new UncheckedIOException("cannot copy the server certificate", e);
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
         }
     }
 }

@@ -35,7 +35,7 @@ record RequestLog(Path file) {
         return text().lines().toList();
     }
 
-    private String text() {
+    String text() {
         try {
             // Lenient decoding: a client may send any bytes in a header the log repeats.
             return Files.exists(file) ? new String(Files.readAllBytes(file), StandardCharsets.UTF_8) : "";

@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,8 +49,8 @@ public final class TestRegistry implements AutoCloseable {
         this.files = RegistryFiles.create();
         this.log = new RequestLog(files.log());
         try {
-            credentials.ifPresent(this::writeHtpasswd);
-            certs.ifPresent(this::copyServerCert);
+            credentials.ifPresent(files::writeHtpasswd);
+            certs.ifPresent(files::copyServerCert);
             this.port = freePort();
             this.server = backend == Backend.BINARY
                     ? new ProcessServer(files, port, credentials.isPresent(), certs.isPresent())
@@ -176,7 +175,7 @@ public final class TestRegistry implements AutoCloseable {
 
     /** The server's whole output (access log and its own log lines), for failure messages. */
     public String log() {
-        return log.tail(Integer.MAX_VALUE);
+        return log.text();
     }
 
     public Path logFile() {
@@ -235,29 +234,6 @@ public final class TestRegistry implements AutoCloseable {
         server.stop();
         return new IllegalStateException("registry " + description + " on " + hostPort() + " " + what
                 + "; its log:\n" + log.tail(40));
-    }
-
-    private void writeHtpasswd(Credentials c) {
-        // bcrypt (-B): the distribution server refuses every other htpasswd hash.
-        String line = Cli.run(files.root(), "htpasswd", "-Bbn", c.user(), c.password()).strip();
-        write(files.conf().resolve(RegistryConfig.HTPASSWD), line + "\n");
-    }
-
-    private void copyServerCert(TestCerts c) {
-        try {
-            Files.copy(c.certPem(), files.conf().resolve(RegistryConfig.CERT));
-            Files.copy(c.keyPem(), files.conf().resolve(RegistryConfig.KEY));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot copy the server certificate", e);
-        }
-    }
-
-    private static void write(Path file, String text) {
-        try {
-            Files.writeString(file, text);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
     }
 
     /**
