@@ -98,8 +98,8 @@ final class MergedTree {
     void finish() throws IOException {
         for (Map.Entry<String, DirMeta> dir : dirs.descendingMap().entrySet()) {
             Path path = path(dir.getKey());
+            Files.setLastModifiedTime(path, dir.getValue().mtime()); // before the mode, which may forbid opening it
             Files.setPosixFilePermissions(path, dir.getValue().permissions());
-            Files.setLastModifiedTime(path, dir.getValue().mtime());
         }
     }
 

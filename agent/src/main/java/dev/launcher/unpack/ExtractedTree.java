@@ -89,11 +89,14 @@ final class ExtractedTree {
         }
     }
 
-    /** Gives a file written by {@link #newFile} its mode and mtime. */
+    /**
+     * Gives a file written by {@link #newFile} its mode and mtime. The mtime goes first: the JDK
+     * opens the file to set it, which a mode like 0000 would forbid a non-root launcher.
+     */
     void finishFile(String name, int mode, FileTime mtime) throws IOException {
         Path path = root.resolve(name);
-        Files.setPosixFilePermissions(path, PosixModes.permissions(mode));
         Files.setLastModifiedTime(path, mtime);
+        Files.setPosixFilePermissions(path, PosixModes.permissions(mode));
     }
 
     void directory(String name, int mode, FileTime mtime) throws IOException {
@@ -181,10 +184,10 @@ final class ExtractedTree {
         for (String name : deepestFirst) {
             DirMeta meta = dirs.get(name);
             Path path = root.resolve(name);
-            Files.setPosixFilePermissions(path, PosixModes.permissions(meta.mode()));
             if (meta.mtime() != null) {
-                Files.setLastModifiedTime(path, meta.mtime());
+                Files.setLastModifiedTime(path, meta.mtime()); // before the mode, which may forbid opening it
             }
+            Files.setPosixFilePermissions(path, PosixModes.permissions(meta.mode()));
         }
     }
 
