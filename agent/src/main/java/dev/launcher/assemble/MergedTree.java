@@ -90,8 +90,11 @@ final class MergedTree {
                 TreeCleaner.deleteTree(child);
             }
         }
-        String prefix = rel.isEmpty() ? "" : rel + "/";
-        dirs.keySet().removeIf(dir -> dir.startsWith(prefix) && !dir.equals(rel));
+        if (rel.isEmpty()) {
+            dirs.clear();
+        } else {
+            dirs.subMap(rel + "/", rel + "0").clear();
+        }
     }
 
     /** Gives directories their modes and mtimes, deepest first so setting a child cannot disturb its parent. */
@@ -127,6 +130,6 @@ final class MergedTree {
     private void forgetAtOrBelow(String rel) {
         dirs.remove(rel);
         // '0' follows '/' in ASCII: [rel/, rel0) is exactly the names below rel.
-        dirs.subMap(rel + "/", true, rel + "0", false).clear();
+        dirs.subMap(rel + "/", rel + "0").clear();
     }
 }

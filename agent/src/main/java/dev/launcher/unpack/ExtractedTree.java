@@ -16,11 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,10 +44,14 @@ final class ExtractedTree {
 
     private final Path root;
     private final String layer;
-    /** Every directory made so far (the root excluded); a directory's ancestors are always here too. */
-    private final Map<String, DirMeta> dirs = new HashMap<>();
+    /**
+     * Every directory made so far (the root excluded); a directory's ancestors are always here
+     * too. Sorted, so that the names below a directory are one range: replacing a directory must
+     * not cost a scan of the whole tree, or an archive replacing many could stall the unpack.
+     */
+    private final NavigableMap<String, DirMeta> dirs = new TreeMap<>();
     /** Every symlink made so far: path to target. */
-    private final Map<String, String> symlinks = new HashMap<>();
+    private final NavigableMap<String, String> symlinks = new TreeMap<>();
 
     ExtractedTree(Path root, String layer) {
         this.root = root;
@@ -179,11 +181,10 @@ final class ExtractedTree {
                         + "', which leads outside the layer through other symlinks of the layer");
             }
         }
-        List<String> deepestFirst = new ArrayList<>(dirs.keySet());
-        deepestFirst.sort(Comparator.reverseOrder()); // a parent is a prefix, so it sorts after its children
-        for (String name : deepestFirst) {
-            DirMeta meta = dirs.get(name);
-            Path path = root.resolve(name);
+        // A parent is a prefix of its children, so in descending order it comes after them.
+        for (Map.Entry<String, DirMeta> dir : dirs.descendingMap().entrySet()) {
+            DirMeta meta = dir.getValue();
+            Path path = root.resolve(dir.getKey());
             if (meta.mtime() != null) {
                 Files.setLastModifiedTime(path, meta.mtime()); // before the mode, which may forbid opening it
             }
@@ -239,7 +240,10 @@ final class ExtractedTree {
     }
 
     private void forgetAtOrBelow(String name) {
-        dirs.keySet().removeIf(dir -> EntryNames.isAtOrBelow(dir, name));
-        symlinks.keySet().removeIf(link -> EntryNames.isAtOrBelow(link, name));
+        dirs.remove(name);
+        symlinks.remove(name);
+        // '0' follows '/' in ASCII: [name/, name0) is exactly the names below name.
+        dirs.subMap(name + "/", name + "0").clear();
+        symlinks.subMap(name + "/", name + "0").clear();
     }
 }

@@ -116,7 +116,8 @@ public final class LayerUnpacker {
                     break;
                 }
                 checkBounds(entry);
-                metered.allow(entry.getSize(), "entry data longer than its header declares");
+                // The tar reader never reads past an entry's data; this bound only backs that up.
+                metered.allow(entry.getSize() + MAX_HEADER_BYTES, "entry data longer than its header declares");
                 boolean consumed = extract(entry);
                 unread = consumed ? 0 : entry.getSize();
             }
@@ -134,10 +135,10 @@ public final class LayerUnpacker {
             if (++entries > limits.maxEntries()) {
                 throw Refusal.limit(layer, name, "exceeds the limit of " + limits.maxEntries() + " entries per layer");
             }
-            long declared = Math.max(entry.getSize(), entry.getRealSize());
             if (entry.getSize() < 0 || entry.getRealSize() < 0) {
                 throw Refusal.entry(layer, name, "declares a negative size");
             }
+            long declared = Math.max(entry.getSize(), entry.getRealSize()); // the real size of a sparse file is larger
             if (declared > limits.maxEntryBytes()) {
                 throw Refusal.limit(layer, name, "declares " + declared + " bytes, above the limit of "
                         + limits.maxEntryBytes() + " bytes per entry");
