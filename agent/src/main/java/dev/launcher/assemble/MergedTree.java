@@ -71,7 +71,7 @@ final class MergedTree {
 
     void symlink(String rel, Path target, FileTime mtime) throws IOException {
         place(rel, path -> Files.createSymbolicLink(path, target));
-        Files.getFileAttributeView(path(rel), BasicFileAttributeView.class, NOFOLLOW_LINKS).setTimes(mtime, null, null);
+        setMtime(path(rel), mtime);
     }
 
     /** {@code .wh.NAME}: removes what lower layers put at {@code rel}, if anything. */
@@ -101,9 +101,17 @@ final class MergedTree {
     void finish() throws IOException {
         for (Map.Entry<String, DirMeta> dir : dirs.descendingMap().entrySet()) {
             Path path = path(dir.getKey());
-            Files.setLastModifiedTime(path, dir.getValue().mtime()); // before the mode, which may forbid opening it
+            setMtime(path, dir.getValue().mtime());
             Files.setPosixFilePermissions(path, dir.getValue().permissions());
         }
+    }
+
+    /**
+     * Sets the time of the entry itself, also of a symlink. Called before a mode is applied,
+     * since the JDK opens the entry and a mode like 0000 would forbid a non-root owner that.
+     */
+    private static void setMtime(Path path, FileTime mtime) throws IOException {
+        Files.getFileAttributeView(path, BasicFileAttributeView.class, NOFOLLOW_LINKS).setTimes(mtime, mtime, null);
     }
 
     @FunctionalInterface

@@ -91,14 +91,20 @@ final class ExtractedTree {
         }
     }
 
-    /**
-     * Gives a file written by {@link #newFile} its mode and mtime. The mtime goes first: the JDK
-     * opens the file to set it, which a mode like 0000 would forbid a non-root launcher.
-     */
+    /** Gives a file written by {@link #newFile} its mode and mtime. */
     void finishFile(String name, int mode, FileTime mtime) throws IOException {
         Path path = root.resolve(name);
-        Files.setLastModifiedTime(path, mtime);
+        setMtime(path, mtime);
         Files.setPosixFilePermissions(path, PosixModes.permissions(mode));
+    }
+
+    /**
+     * Sets the mtime of the entry itself, also of a symlink. The JDK opens the entry to do so,
+     * which is why callers set times before a mode that could forbid a non-root owner to open it.
+     * The atime is set too: leaving it alone would cost a stat per file to read it first.
+     */
+    static void setMtime(Path path, FileTime mtime) throws IOException {
+        Files.getFileAttributeView(path, BasicFileAttributeView.class, NOFOLLOW_LINKS).setTimes(mtime, mtime, null);
     }
 
     void directory(String name, int mode, FileTime mtime) throws IOException {
@@ -134,7 +140,7 @@ final class ExtractedTree {
             Files.createSymbolicLink(path, targetPath);
         }
         symlinks.put(name, target);
-        Files.getFileAttributeView(path, BasicFileAttributeView.class, NOFOLLOW_LINKS).setTimes(mtime, null, null);
+        setMtime(path, mtime);
     }
 
     /** Makes {@code name} a second name of the regular file {@code target} written earlier in this layer. */
@@ -186,7 +192,7 @@ final class ExtractedTree {
             DirMeta meta = dir.getValue();
             Path path = root.resolve(dir.getKey());
             if (meta.mtime() != null) {
-                Files.setLastModifiedTime(path, meta.mtime()); // before the mode, which may forbid opening it
+                setMtime(path, meta.mtime());
             }
             Files.setPosixFilePermissions(path, PosixModes.permissions(meta.mode()));
         }
