@@ -8,6 +8,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -60,7 +61,7 @@ final class MergedTree {
     }
 
     void copyFile(String rel, Path source) throws IOException {
-        place(rel, path -> Files.copy(source, path, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES, NOFOLLOW_LINKS));
+        place(rel, path -> Files.copy(source, path, StandardCopyOption.COPY_ATTRIBUTES, NOFOLLOW_LINKS));
     }
 
     /** Makes {@code rel} another name of {@code existingRel}, placed earlier from the same layer. */

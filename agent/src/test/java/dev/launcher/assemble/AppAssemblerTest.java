@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
@@ -230,7 +231,7 @@ class AppAssemblerTest {
         Files.setPosixFilePermissions(only.resolve("ro/tool"), PosixModes.permissions(0750));
         Files.setLastModifiedTime(only.resolve("ro/tool"), OLD);
         Files.createSymbolicLink(only.resolve("ro/link"), Path.of("tool"));
-        Files.getFileAttributeView(only.resolve("ro/link"), java.nio.file.attribute.BasicFileAttributeView.class, NOFOLLOW_LINKS)
+        Files.getFileAttributeView(only.resolve("ro/link"), BasicFileAttributeView.class, NOFOLLOW_LINKS)
                 .setTimes(OLD, null, null);
         Files.setPosixFilePermissions(only.resolve("ro"), PosixModes.permissions(0555));
         Files.setLastModifiedTime(only.resolve("ro"), OLD);

@@ -14,8 +14,10 @@ import dev.launcher.unpack.PosixModes;
 import dev.launcher.unpack.TreeSnapshot;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -156,7 +158,7 @@ class DirectoryPackerTest {
     void leavesTheCallersStreamOpen() throws IOException {
         ByteArrayOutputStream target = new ByteArrayOutputStream();
         boolean[] closed = {false};
-        java.io.OutputStream out = new java.io.FilterOutputStream(target) {
+        OutputStream out = new FilterOutputStream(target) {
             @Override
             public void close() {
                 closed[0] = true;

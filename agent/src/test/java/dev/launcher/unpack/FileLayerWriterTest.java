@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
 import dev.launcher.error.UnsafeArchiveException;
+import dev.launcher.oci.Digest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ class FileLayerWriterTest {
         assertEquals(new UnpackStats(1, 9), stats);
         assertEquals(Map.of(
                 "lib", "dir 0755",
-                "lib/app.jar", "file 0644 " + dev.launcher.oci.Digest.sha256("jar bytes".getBytes(UTF_8)).shortForm()),
+                "lib/app.jar", "file 0644 " + Digest.sha256("jar bytes".getBytes(UTF_8)).shortForm()),
                 TreeSnapshot.of(target));
     }
 

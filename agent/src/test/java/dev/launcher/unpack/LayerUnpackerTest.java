@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
 import dev.launcher.error.UnsafeArchiveException;
+import dev.launcher.oci.Digest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -490,6 +491,6 @@ class LayerUnpackerTest {
     }
 
     private static String sha(String content) {
-        return dev.launcher.oci.Digest.sha256(content.getBytes(UTF_8)).shortForm();
+        return Digest.sha256(content.getBytes(UTF_8)).shortForm();
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -48,7 +49,7 @@ class TreeCleanerTest {
         TreeCleaner.deleteTree(tmp.resolve("absent"));
 
         assertFalse(Files.exists(file));
-        assertFalse(Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
         assertTrue(Files.exists(target));
     }
 }
