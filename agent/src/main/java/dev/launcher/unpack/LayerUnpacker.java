@@ -33,9 +33,9 @@ public final class LayerUnpacker {
      * What the tar reader may consume in front of one entry: its header, PAX records, GNU long
      * names, padding of the previous entry and the end-of-archive block. Real headers take a few
      * kilobytes; the bound stops a crafted one from being buffered into the heap, or a chain of
-     * long-name headers from recursing through the stack.
+     * long-name headers (the reader recurses once per header) from exhausting the stack.
      */
-    static final long MAX_HEADER_BYTES = 256 * 1024;
+    static final long MAX_HEADER_BYTES = 128 * 1024;
 
     private static final int COPY_BUFFER = 64 * 1024;
     private static final int WHITEOUT_MODE = 0644;
@@ -81,6 +81,9 @@ public final class LayerUnpacker {
             return stats;
         } catch (IOException e) {
             throw readFailure(e, layerName);
+        } catch (StackOverflowError e) {
+            // Only a chain of headers nests this deep; the header budget keeps it short, this covers small thread stacks.
+            throw Refusal.layer(layerName, "it contains a chain of nested tar headers too deep to follow", e);
         } finally {
             if (!complete) {
                 discard(emptyTargetDir, layerName);

@@ -395,6 +395,41 @@ class LayerUnpackerTest {
     }
 
     @Test
+    void longChainOfLongNameHeadersIsRefusedBeforeItNestsDeep() {
+        assertRefused(longNameChain(2000), "tar header larger than");
+    }
+
+    @Test
+    void longNameChainOnASmallStackIsRefusedNotCrashed() throws InterruptedException {
+        // On a 64 KiB stack the recursion overflows before the header budget is spent; either way it is a refusal.
+        byte[] layer = longNameChain(250);
+        Throwable[] thrown = new Throwable[1];
+        Thread small = new Thread(null, () -> {
+            try {
+                unpack(layer);
+            } catch (Throwable t) {
+                thrown[0] = t;
+            }
+        }, "small-stack", 64 * 1024);
+        small.start();
+        small.join();
+        assertTrue(thrown[0] instanceof UnsafeArchiveException, String.valueOf(thrown[0]));
+        assertTargetEmptyAndNothingOutside();
+    }
+
+    /** GNU long-name headers, each naming the next; the tar reader recurses once per header. */
+    private static byte[] longNameChain(int length) {
+        TarBuilder builder = new TarBuilder();
+        for (int i = 0; i < length; i++) {
+            byte[] name = ("n" + i).getBytes(UTF_8);
+            TarArchiveEntry entry = TarBuilder.entry("././@LongLink", TarConstants.LF_GNUTYPE_LONGNAME, 0644);
+            entry.setSize(name.length);
+            builder.add(entry, name);
+        }
+        return builder.file("f", "x").tar();
+    }
+
+    @Test
     void garbageIsRefusedAsNotATar() {
         assertRefused("this is not a tar archive, just some text that is long enough ".repeat(20).getBytes(UTF_8),
                 "not a valid tar");
