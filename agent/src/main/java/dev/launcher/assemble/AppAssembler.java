@@ -1,0 +1,221 @@
+package dev.launcher.assemble;
+
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+
+import dev.launcher.error.LauncherException;
+import dev.launcher.unpack.TreeCleaner;
+import dev.launcher.unpack.Whiteouts;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the directory an app runs in from the read-only layer trees of the shared cache.
+ *
+ * <p>The app dir never shares an inode with the cache, so an app writing into its own directory
+ * cannot change what other containers see: files are copied, symlinks recreated (never
+ * followed), and hard links within one layer tree recreated as hard links between the copies.
+ * Whiteouts are applied as OCI describes and never appear themselves.
+ *
+ * <p>The app dir may be a mount point, so it is emptied rather than replaced, and only if it is
+ * empty or carries the {@value AppDirMarker#NAME} marker of an earlier assembly: a directory the
+ * launcher did not fill is never cleared.
+ */
+public final class AppAssembler {
+    private static final Logger log = LoggerFactory.getLogger(AppAssembler.class);
+    /** Marker line of {@link #assemble(List, Path)}, for callers that have nothing better to record. */
+    public static final String DEFAULT_MARKER = "assembled";
+
+    /** As {@link #assemble(List, Path, String)} with {@link #DEFAULT_MARKER} as the marker line. */
+    public void assemble(List<Path> layerTrees, Path appDir) {
+        assemble(layerTrees, appDir, DEFAULT_MARKER);
+    }
+
+    /**
+     * Replaces the content of {@code appDir} with the merge of {@code layerTrees}.
+     *
+     * @param layerTrees    unpacked layer trees, lowest layer first
+     * @param appDir        created if missing; must be empty or assembled by the launcher before
+     * @param markerContent one line recorded in the marker once the assembly is complete, such as
+     *                      the manifest digest; {@link #assembledContent} returns it
+     * @throws LauncherException USAGE if {@code appDir} holds foreign content, CACHE_IO if reading
+     *                           a layer tree or writing the app dir fails
+     */
+    public void assemble(List<Path> layerTrees, Path appDir, String markerContent) {
+        if (markerContent == null || markerContent.isEmpty() || markerContent.contains("\n") || markerContent.contains("\r")) {
+            throw LauncherException.usage("the app dir marker must be one non-empty line, got '" + markerContent + "'");
+        }
+        for (Path tree : layerTrees) {
+            if (!Files.isDirectory(tree, NOFOLLOW_LINKS)) {
+                throw LauncherException.cacheIo("layer tree " + tree + " is missing or not a directory;"
+                        + " the cache is damaged: remove it and run again to download the layers anew", null);
+            }
+        }
+        prepare(appDir);
+        MergedTree merged = new MergedTree(appDir);
+        for (Path tree : layerTrees) {
+            new LayerWalk(tree, merged).run();
+        }
+        try {
+            merged.finish();
+            AppDirMarker.markComplete(appDir, markerContent);
+        } catch (IOException e) {
+            throw writeFailure(appDir, "", e);
+        }
+        log.debug("assembled {} from {} layers", appDir, layerTrees.size());
+    }
+
+    /** The marker line of the last complete assembly of {@code appDir}; empty if there is none or it was interrupted. */
+    public static Optional<String> assembledContent(Path appDir) {
+        try {
+            return AppDirMarker.completedLine(appDir);
+        } catch (IOException e) {
+            throw LauncherException.cacheIo("cannot read the marker of app dir " + appDir + ": " + e, e);
+        }
+    }
+
+    /** Makes {@code appDir} an empty directory we own, or refuses. */
+    private static void prepare(Path appDir) {
+        try {
+            Files.createDirectories(appDir);
+            boolean empty;
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(appDir)) {
+                empty = !children.iterator().hasNext();
+            }
+            if (!empty && !AppDirMarker.isPresent(appDir)) {
+                throw LauncherException.usage("refusing to assemble the app into " + appDir + ": it is not empty and has no "
+                        + AppDirMarker.NAME + " marker, so the launcher did not fill it and clearing it could destroy data;"
+                        + " use an empty directory or empty this one yourself");
+            }
+            // Marked before anything is removed: a crash from here on leaves a directory the next run may clear.
+            AppDirMarker.markInProgress(appDir);
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(appDir)) {
+                for (Path child : children) {
+                    if (!AppDirMarker.isReserved(child.getFileName().toString())) {
+                        TreeCleaner.deleteTree(child);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw writeFailure(appDir, "", e);
+        }
+    }
+
+    private static LauncherException writeFailure(Path appDir, String rel, Exception e) {
+        return LauncherException.cacheIo("assembling the app dir " + appDir + (rel.isEmpty() ? "" : " at '" + rel + "'")
+                + " failed: " + e + "; check free space and permissions of the app dir", e);
+    }
+
+    /** Lays one layer tree onto the merged tree, walking it once, parents before children. */
+    private static final class LayerWalk {
+        private final Path tree;
+        private final MergedTree merged;
+        /** Files of this tree with more than one name: inode to where the first name was placed. */
+        private final Map<Object, String> placedInodes = new HashMap<>();
+
+        LayerWalk(Path tree, MergedTree merged) {
+            this.tree = tree;
+            this.merged = merged;
+        }
+
+        void run() {
+            Deque<String> pending = new ArrayDeque<>();
+            pending.push("");
+            while (!pending.isEmpty()) {
+                String dir = pending.pop();
+                String current = dir;
+                try {
+                    List<String> names = list(dir);
+                    // Whiteouts speak about lower layers only, so they go before this layer's own entries.
+                    for (String name : names) {
+                        if (Whiteouts.isOpaque(name)) {
+                            merged.empty(dir);
+                        }
+                    }
+                    for (String name : names) {
+                        String hidden = Whiteouts.hiddenName(name);
+                        if (hidden != null && !(dir.isEmpty() && AppDirMarker.isReserved(hidden))) {
+                            merged.remove(join(dir, hidden));
+                        }
+                    }
+                    for (String name : names) {
+                        if (Whiteouts.isWhiteout(name)) {
+                            continue;
+                        }
+                        if (dir.isEmpty() && AppDirMarker.isReserved(name)) {
+                            log.warn("layer {} has a file named {} at its root; it is not copied because the launcher uses that name",
+                                    tree, name);
+                            continue;
+                        }
+                        current = join(dir, name);
+                        if (place(current)) {
+                            pending.push(current);
+                        }
+                    }
+                } catch (IOException e) {
+                    throw LauncherException.cacheIo("assembling the app dir from layer tree " + tree + " failed at '" + current
+                            + "': " + e + "; check free space and permissions of the app dir and the cache", e);
+                }
+            }
+        }
+
+        /** Places one entry; returns whether it is a directory to descend into. */
+        private boolean place(String rel) throws IOException {
+            Path source = tree.resolve(rel);
+            PosixFileAttributes attrs = Files.readAttributes(source, PosixFileAttributes.class, NOFOLLOW_LINKS);
+            if (attrs.isDirectory()) {
+                merged.directory(rel, attrs.permissions(), attrs.lastModifiedTime());
+                return true;
+            }
+            if (attrs.isSymbolicLink()) {
+                merged.symlink(rel, Files.readSymbolicLink(source), attrs.lastModifiedTime());
+            } else if (attrs.isRegularFile()) {
+                placeFile(rel, source, attrs);
+            } else {
+                log.warn("layer tree {} has a special file '{}'; it is not copied", tree, rel);
+            }
+            return false;
+        }
+
+        private void placeFile(String rel, Path source, PosixFileAttributes attrs) throws IOException {
+            int links = (Integer) Files.getAttribute(source, "unix:nlink", NOFOLLOW_LINKS);
+            if (links < 2) {
+                merged.copyFile(rel, source);
+                return;
+            }
+            String first = placedInodes.get(attrs.fileKey());
+            if (first != null) {
+                merged.hardLink(rel, first);
+            } else {
+                merged.copyFile(rel, source);
+                placedInodes.put(attrs.fileKey(), rel);
+            }
+        }
+
+        private List<String> list(String dir) throws IOException {
+            List<String> names = new ArrayList<>();
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir.isEmpty() ? tree : tree.resolve(dir))) {
+                for (Path child : children) {
+                    names.add(child.getFileName().toString());
+                }
+            }
+            names.sort(null); // the same tree always gives the same first name of a hard-linked file
+            return names;
+        }
+
+        private static String join(String dir, String name) {
+            return dir.isEmpty() ? name : dir + "/" + name;
+        }
+    }
+}

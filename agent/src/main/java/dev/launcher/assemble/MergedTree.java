@@ -1,0 +1,144 @@
+package dev.launcher.assemble;
+
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+
+import dev.launcher.unpack.TreeCleaner;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The app directory as layers are laid onto it, lowest first.
+ *
+ * <p>It starts empty (apart from the marker) and only this class writes to it, so it knows every
+ * directory in it. Layers are walked top-down, so before anything is placed at {@code a/b} the
+ * directory {@code a} has been made a real directory here (a lower layer's symlink {@code a} is
+ * replaced, not followed). Whatever a lower layer left at the final path is removed first, and
+ * every creation fails rather than follows if something is there.
+ */
+final class MergedTree {
+    /** Applied after all layers so read-only directories cannot block their own filling. */
+    private record DirMeta(Set<PosixFilePermission> permissions, FileTime mtime) {}
+
+    private final Path appDir;
+    /** Every directory made so far except the root; sorted so a subtree is a contiguous range. */
+    private final NavigableMap<String, DirMeta> dirs = new TreeMap<>();
+
+    MergedTree(Path appDir) {
+        this.appDir = appDir;
+    }
+
+    Path path(String rel) {
+        return rel.isEmpty() ? appDir : appDir.resolve(rel);
+    }
+
+    /** Makes {@code rel} a directory (keeping what lower layers put in it) and records its metadata. */
+    void directory(String rel, Set<PosixFilePermission> permissions, FileTime mtime) throws IOException {
+        DirMeta meta = new DirMeta(permissions, mtime);
+        if (dirs.containsKey(rel)) {
+            dirs.put(rel, meta); // the upper layer's mode and mtime win
+            return;
+        }
+        Path path = path(rel);
+        try {
+            Files.createDirectory(path);
+        } catch (FileAlreadyExistsException e) {
+            Files.delete(path); // a lower layer's file or symlink: a directory here would be in dirs
+            Files.createDirectory(path);
+        }
+        dirs.put(rel, meta);
+    }
+
+    void copyFile(String rel, Path source) throws IOException {
+        place(rel, path -> Files.copy(source, path, StandardCopyOption.COPY_ATTRIBUTES, NOFOLLOW_LINKS));
+    }
+
+    /** Makes {@code rel} another name of {@code existingRel}, placed earlier from the same layer. */
+    void hardLink(String rel, String existingRel) throws IOException {
+        Path existing = path(existingRel);
+        place(rel, path -> Files.createLink(path, existing));
+    }
+
+    void symlink(String rel, Path target, FileTime mtime) throws IOException {
+        place(rel, path -> Files.createSymbolicLink(path, target));
+        setMtime(path(rel), mtime);
+    }
+
+    /** {@code .wh.NAME}: removes what lower layers put at {@code rel}, if anything. */
+    void remove(String rel) throws IOException {
+        TreeCleaner.deleteTree(path(rel));
+        forgetAtOrBelow(rel);
+    }
+
+    /** {@code .wh..wh..opq}: removes all lower-layer content of directory {@code rel}, keeping the directory. */
+    void empty(String rel) throws IOException {
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(path(rel))) {
+            for (Path child : children) {
+                if (rel.isEmpty() && AppDirMarker.isReserved(child.getFileName().toString())) {
+                    continue;
+                }
+                TreeCleaner.deleteTree(child);
+            }
+        }
+        if (rel.isEmpty()) {
+            dirs.clear();
+        } else {
+            dirs.subMap(rel + "/", rel + "0").clear();
+        }
+    }
+
+    /** Gives directories their modes and mtimes, deepest first so setting a child cannot disturb its parent. */
+    void finish() throws IOException {
+        for (Map.Entry<String, DirMeta> dir : dirs.descendingMap().entrySet()) {
+            Path path = path(dir.getKey());
+            setMtime(path, dir.getValue().mtime());
+            Files.setPosixFilePermissions(path, dir.getValue().permissions());
+        }
+    }
+
+    /**
+     * Sets the time of the entry itself, also of a symlink. Called before a mode is applied,
+     * since the JDK opens the entry and a mode like 0000 would forbid a non-root owner that.
+     */
+    private static void setMtime(Path path, FileTime mtime) throws IOException {
+        Files.getFileAttributeView(path, BasicFileAttributeView.class, NOFOLLOW_LINKS).setTimes(mtime, mtime, null);
+    }
+
+    @FunctionalInterface
+    private interface Creation {
+        void create(Path path) throws IOException;
+    }
+
+    /** Creates a non-directory at {@code rel}; if a lower layer left something there, removes it first. */
+    private void place(String rel, Creation creation) throws IOException {
+        Path path = path(rel);
+        try {
+            creation.create(path);
+        } catch (FileAlreadyExistsException e) {
+            if (Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW_LINKS).isDirectory()) {
+                TreeCleaner.deleteTree(path);
+                forgetAtOrBelow(rel);
+            } else {
+                Files.delete(path); // a file or symlink: the entry goes, its target is untouched
+            }
+            creation.create(path);
+        }
+    }
+
+    private void forgetAtOrBelow(String rel) {
+        dirs.remove(rel);
+        // '0' follows '/' in ASCII: [rel/, rel0) is exactly the names below rel.
+        dirs.subMap(rel + "/", rel + "0").clear();
+    }
+}

@@ -1,0 +1,531 @@
+package dev.launcher.unpack;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.launcher.error.ExitCode;
+import dev.launcher.error.LauncherException;
+import dev.launcher.error.UnsafeArchiveException;
+import dev.launcher.oci.Digest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LayerUnpackerTest {
+    @TempDir
+    Path tmp;
+
+    Path target;
+
+    @BeforeEach
+    void createTarget() throws IOException {
+        target = Files.createDirectory(tmp.resolve("target"));
+    }
+
+    // ---- valid layers -------------------------------------------------------------------
+
+    @Test
+    void keepsModesSymlinksHardLinksAndMtimes() throws IOException {
+        byte[] layer = new TarBuilder()
+                .dir("./app/", 0755)
+                .dir("./app/bin/", 0555) // read-only, yet its children below must still be written
+                .file("./app/bin/run", "#!/bin/sh\n".getBytes(UTF_8), 0750)
+                .file("./app/lib/a.txt", "a") // lib/ has no entry of its own
+                .symlink("./app/current", "bin/run")
+                .hardlink("./app/bin/run2", "./app/bin/run")
+                .tar();
+
+        UnpackStats stats = unpack(layer);
+
+        assertEquals(6, stats.entries());
+        assertEquals(11, stats.bytes());
+        assertEquals(Map.of(
+                "app", "dir 0755",
+                "app/bin", "dir 0555",
+                "app/bin/run", "file 0750 " + sha("#!/bin/sh\n"),
+                "app/bin/run2", "file 0750 " + sha("#!/bin/sh\n"),
+                "app/current", "link -> bin/run",
+                "app/lib", "dir 0755",
+                "app/lib/a.txt", "file 0644 " + sha("a")), TreeSnapshot.of(target));
+        assertEquals(fileKey(target.resolve("app/bin/run")), fileKey(target.resolve("app/bin/run2")));
+        for (String name : List.of("app", "app/bin", "app/bin/run", "app/lib/a.txt", "app/current")) {
+            assertEquals(TarBuilder.MTIME, Files.getLastModifiedTime(target.resolve(name), NOFOLLOW_LINKS), name);
+        }
+        assertNothingOutsideTarget();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tar", "gzip", "zstd"})
+    void compressionIsDetectedFromTheBytes(String format) {
+        TarBuilder builder = new TarBuilder().file("a/b.txt", "hello");
+        byte[] layer = switch (format) {
+            case "gzip" -> builder.gzip();
+            case "zstd" -> builder.zstd();
+            default -> builder.tar();
+        };
+        unpack(layer);
+        assertEquals(Map.of("a", "dir 0755", "a/b.txt", "file 0644 " + sha("hello")), TreeSnapshot.of(target));
+    }
+
+    @Test
+    void absoluteAndDotSlashNamesLandInsideTheTarget() {
+        unpack(new TarBuilder()
+                .file("/abs.txt", "abs")
+                .file("./rel.txt", "rel")
+                .file("//x//y/./z.txt", "z")
+                .tar());
+
+        assertEquals(Map.of(
+                "abs.txt", "file 0644 " + sha("abs"),
+                "rel.txt", "file 0644 " + sha("rel"),
+                "x", "dir 0755",
+                "x/y", "dir 0755",
+                "x/y/z.txt", "file 0644 " + sha("z")), TreeSnapshot.of(target));
+        assertNothingOutsideTarget();
+    }
+
+    @Test
+    void rootEntryDoesNotChangeTheTarget() throws IOException {
+        String before = TreeSnapshot.mode(target);
+        unpack(new TarBuilder().dir("./", 0700).file("./f", "f").tar());
+        assertEquals(before, TreeSnapshot.mode(target));
+        assertTrue(Files.isRegularFile(target.resolve("f")));
+    }
+
+    @Test
+    void whiteoutsAreKeptAsEmptyMarkerFiles() throws IOException {
+        unpack(new TarBuilder()
+                .file(".wh.gone", "ignored content")
+                .dir("dir", 0755)
+                .file("dir/.wh..wh..opq", "")
+                .tar());
+
+        assertEquals(0, Files.size(target.resolve(".wh.gone")));
+        assertEquals(Map.of(
+                ".wh.gone", "file 0644 " + sha(""),
+                "dir", "dir 0755",
+                "dir/.wh..wh..opq", "file 0644 " + sha("")), TreeSnapshot.of(target));
+    }
+
+    @Test
+    void manySmallFilesUnpack() throws IOException {
+        TarBuilder builder = new TarBuilder();
+        for (int d = 0; d < 50; d++) {
+            builder.dir("d" + d, 0755);
+            for (int f = 0; f < 100; f++) {
+                builder.file("d" + d + "/f" + f, "x" + f);
+            }
+        }
+        UnpackStats stats = unpack(builder.gzip());
+        assertEquals(5050, stats.entries());
+        try (Stream<Path> all = Files.walk(target)) {
+            assertEquals(5051, all.count());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void readsTheWholeStreamSoADigestingCallerSeesEveryByte(boolean gzip) throws IOException {
+        TarBuilder builder = new TarBuilder().file("f", "f");
+        // Extra zero blocks after the end-of-archive marker are legal tar; the reader stops before them.
+        byte[] layer = gzip ? builder.gzip() : Arrays.copyOf(builder.tar(), builder.tar().length + 4096);
+        InputStream in = new ByteArrayInputStream(layer);
+        new LayerUnpacker().unpackTar(in, target, "layer");
+        assertEquals(-1, in.read());
+    }
+
+    @Test
+    void dataAfterTheGzipStreamIsRefusedAsContainerdDoes() {
+        byte[] layer = new TarBuilder().file("f", "f").gzip();
+        assertRefused(Arrays.copyOf(layer, layer.length + 100), "after a valid .gz stream");
+    }
+
+    // ---- duplicates ---------------------------------------------------------------------
+
+    @Test
+    void laterEntryReplacesEarlierFile() throws IOException {
+        unpack(new TarBuilder().file("f", "one").file("f", "two").tar());
+        assertEquals("two", Files.readString(target.resolve("f")));
+    }
+
+    @Test
+    void fileReplacingSymlinkDoesNotWriteThroughIt() throws IOException {
+        unpack(new TarBuilder()
+                .file("t.txt", "original")
+                .symlink("l", "t.txt")
+                .file("l", "replacement")
+                .tar());
+
+        assertEquals("original", Files.readString(target.resolve("t.txt")));
+        assertFalse(Files.isSymbolicLink(target.resolve("l")));
+        assertEquals("replacement", Files.readString(target.resolve("l")));
+    }
+
+    @Test
+    void fileReplacingHardLinkedFileLeavesTheOtherNameAlone() throws IOException {
+        unpack(new TarBuilder()
+                .file("f", "old")
+                .hardlink("h", "f")
+                .file("f", "new")
+                .tar());
+
+        assertEquals("new", Files.readString(target.resolve("f")));
+        assertEquals("old", Files.readString(target.resolve("h")));
+        assertNotEquals(fileKey(target.resolve("f")), fileKey(target.resolve("h")));
+    }
+
+    @Test
+    void fileAndDirectoryReplaceEachOther() throws IOException {
+        unpack(new TarBuilder()
+                .file("d/x", "x")
+                .symlink("d/l", "x")
+                .file("d", "now a file")
+                .file("e", "was a file")
+                .dir("e", 0700)
+                .file("e/y", "y")
+                .dir("e", 0750) // the later entry's mode wins
+                .tar());
+
+        assertEquals(Map.of(
+                "d", "file 0644 " + sha("now a file"),
+                "e", "dir 0750",
+                "e/y", "file 0644 " + sha("y")), TreeSnapshot.of(target));
+    }
+
+    // ---- unsafe archives ----------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../evil.txt", "a/../../evil.txt", "a/../b.txt", "./../evil.txt", "/../evil.txt"})
+    void dotDotTraversalIsRefused(String name) {
+        assertRefused(new TarBuilder().file("ok.txt", "ok").file(name, "evil").tar(), "'..'");
+    }
+
+    @Test
+    void absoluteSymlinkIsRefused() {
+        assertRefused(new TarBuilder().symlink("etc", "/etc").tar(), "absolute targets are not allowed");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"..", "../x", "a/../../x", "./../x"})
+    void relativeSymlinkLeavingTheRootIsRefused(String linkTarget) {
+        assertRefused(new TarBuilder().symlink("l", linkTarget).tar(), "leads outside the layer");
+    }
+
+    @Test
+    void relativeSymlinkStayingInsideIsKept() throws IOException {
+        unpack(new TarBuilder()
+                .symlink("a/b/up", "../../c")
+                .symlink("a/self", ".")
+                .symlink("a/dangling", "missing/file")
+                .tar());
+        assertEquals(Path.of("../../c"), Files.readSymbolicLink(target.resolve("a/b/up")));
+        assertEquals(Path.of("missing/file"), Files.readSymbolicLink(target.resolve("a/dangling")));
+    }
+
+    @Test
+    void symlinkChainEscapeIsRefused() {
+        assertRefused(new TarBuilder()
+                .dir("sub", 0755)
+                .symlink("sub/up", "..")
+                .symlink("esc", "sub/up/..") // harmless as text, outside once sub/up is followed
+                .tar(), "leads outside the layer");
+    }
+
+    @Test
+    void symlinkChainEscapeBuiltInReverseOrderIsRefused() {
+        assertRefused(new TarBuilder()
+                .symlink("esc", "sub/up/..") // fine when written: sub/up does not exist yet
+                .dir("sub", 0755)
+                .symlink("sub/up", "..")
+                .tar(), "through other symlinks");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../outside", "/etc/passwd", "later", "dir", "link", "linkdir/file"})
+    void hardLinkToAnythingButAnExtractedFileIsRefused(String linkTarget) {
+        byte[] layer = new TarBuilder()
+                .dir("dir", 0755)
+                .file("dir/file", "f")
+                .symlink("link", "dir/file")
+                .symlink("linkdir", "dir")
+                .hardlink("h", linkTarget)
+                .file("later", "too late")
+                .tar();
+        assertRefused(layer, "hard link");
+    }
+
+    @Test
+    void writeThroughAbsoluteSymlinkIsRefused() {
+        assertRefused(new TarBuilder()
+                .dir("a", 0755)
+                .symlink("a", "/etc")
+                .file("a/x", "evil")
+                .tar(), "symlink");
+    }
+
+    @Test
+    void writeThroughSymlinkInsideTheLayerIsRefused() {
+        assertRefused(new TarBuilder()
+                .dir("b", 0755)
+                .symlink("a", "b")
+                .file("a/x", "via link")
+                .tar(), "would be written through the symlink 'a'");
+    }
+
+    @Test
+    void directoryReplacedBySymlinkIsNotWrittenThrough() {
+        assertRefused(new TarBuilder()
+                .dir("a", 0755)
+                .file("a/keep", "k")
+                .dir("b", 0755)
+                .symlink("a", "b")
+                .file("a/x", "via link")
+                .tar(), "would be written through the symlink 'a'");
+    }
+
+    @Test
+    void devicesAndFifosAreSkipped() throws IOException {
+        UnpackStats stats = unpack(new TarBuilder()
+                .special("dev/null", TarConstants.LF_CHR)
+                .special("dev/sda", TarConstants.LF_BLK)
+                .special("pipe", TarConstants.LF_FIFO)
+                .file("f", "f")
+                .tar());
+
+        assertEquals(4, stats.entries());
+        assertEquals(Map.of("f", "file 0644 " + sha("f")), TreeSnapshot.of(target));
+    }
+
+    @Test
+    void setuidSetgidAndStickyBitsAreStripped() {
+        unpack(new TarBuilder()
+                .file("suid", "s".getBytes(UTF_8), 04755)
+                .file("sgid", "s".getBytes(UTF_8), 02755)
+                .dir("sticky", 01777)
+                .tar());
+
+        assertEquals(Map.of(
+                "suid", "file 0755 " + sha("s"),
+                "sgid", "file 0755 " + sha("s"),
+                "sticky", "dir 0777"), TreeSnapshot.of(target));
+    }
+
+    @Test
+    void gzipBombStopsAtTheTotalLimit() {
+        byte[] bomb = new TarBuilder().file("zeros", new byte[16 << 20], 0644).gzip();
+        assertTrue(bomb.length < 100_000, "the test bomb should be small: " + bomb.length);
+
+        UnsafeArchiveException e = assertThrows(UnsafeArchiveException.class,
+                () -> unpack(bomb, new UnpackLimits(1 << 20, 100, 1 << 30)));
+
+        assertTrue(e.getMessage().contains("uncompressed bytes"), e.getMessage());
+        assertTargetEmptyAndNothingOutside();
+    }
+
+    @Test
+    void manyEntriesTogetherStopAtTheTotalLimit() {
+        TarBuilder builder = new TarBuilder();
+        for (int i = 0; i < 10; i++) {
+            builder.file("f" + i, new byte[512 * 1024], 0644);
+        }
+        UnsafeArchiveException e = assertThrows(UnsafeArchiveException.class,
+                () -> unpack(builder.gzip(), new UnpackLimits(2 << 20, 100, 1 << 20)));
+        assertTrue(e.getMessage().contains("'f4'"), e.getMessage()); // f0..f3 fit exactly
+        assertTargetEmptyAndNothingOutside();
+    }
+
+    @Test
+    void entryAbovePerEntryLimitIsRefused() {
+        UnsafeArchiveException e = assertThrows(UnsafeArchiveException.class,
+                () -> unpack(new TarBuilder().file("big", new byte[2048], 0644).tar(), new UnpackLimits(1 << 20, 10, 1024)));
+        assertTrue(e.getMessage().contains("per entry"), e.getMessage());
+    }
+
+    @Test
+    void negativeSizeIsRefused() {
+        byte[] layer = TarBuilder.withBinarySize(new TarBuilder().file("f", "").tar(), 0, -1);
+        assertRefused(layer, "negative size");
+    }
+
+    @Test
+    void hugeDeclaredSizeIsRefusedBeforeReading() {
+        byte[] layer = TarBuilder.withBinarySize(new TarBuilder().file("f", "").tar(), 0, 1L << 50);
+        assertRefused(layer, "declares " + (1L << 50) + " bytes");
+    }
+
+    @Test
+    void entryCountLimitIsEnforced() {
+        TarBuilder builder = new TarBuilder();
+        for (int i = 0; i < 11; i++) {
+            builder.dir("d" + i, 0755);
+        }
+        UnsafeArchiveException e = assertThrows(UnsafeArchiveException.class,
+                () -> unpack(builder.tar(), new UnpackLimits(1 << 20, 10, 1 << 20)));
+        assertTrue(e.getMessage().contains("10 entries"), e.getMessage());
+        assertTargetEmptyAndNothingOutside();
+    }
+
+    @Test
+    void oversizedHeaderIsRefusedBeforeItIsBuffered() {
+        String record = " path=" + "n".repeat((int) LayerUnpacker.MAX_HEADER_BYTES) + "\n";
+        record = (record.length() + 6) + record; // a PAX record's length counts its own six digits
+        byte[] pax = record.getBytes(UTF_8);
+        TarArchiveEntry header = TarBuilder.entry("PaxHeaders/f", TarConstants.LF_PAX_EXTENDED_HEADER_LC, 0644);
+        header.setSize(pax.length);
+        assertRefused(new TarBuilder().add(header, pax).file("f", "x").tar(), "tar header larger than");
+    }
+
+    @Test
+    void longChainOfLongNameHeadersIsRefusedBeforeItNestsDeep() {
+        assertRefused(longNameChain(2000), "tar header larger than");
+    }
+
+    @Test
+    void longNameChainOnASmallStackIsRefusedNotCrashed() throws InterruptedException {
+        // On a 64 KiB stack the recursion overflows before the header budget is spent; either way it is a refusal.
+        byte[] layer = longNameChain(250);
+        Throwable[] thrown = new Throwable[1];
+        Thread small = new Thread(null, () -> {
+            try {
+                unpack(layer);
+            } catch (Throwable t) {
+                thrown[0] = t;
+            }
+        }, "small-stack", 64 * 1024);
+        small.start();
+        small.join();
+        assertTrue(thrown[0] instanceof UnsafeArchiveException, String.valueOf(thrown[0]));
+        assertTargetEmptyAndNothingOutside();
+    }
+
+    /** GNU long-name headers, each naming the next; the tar reader recurses once per header. */
+    private static byte[] longNameChain(int length) {
+        TarBuilder builder = new TarBuilder();
+        for (int i = 0; i < length; i++) {
+            byte[] name = ("n" + i).getBytes(UTF_8);
+            TarArchiveEntry entry = TarBuilder.entry("././@LongLink", TarConstants.LF_GNUTYPE_LONGNAME, 0644);
+            entry.setSize(name.length);
+            builder.add(entry, name);
+        }
+        return builder.file("f", "x").tar();
+    }
+
+    @Test
+    void garbageIsRefusedAsNotATar() {
+        assertRefused("this is not a tar archive, just some text that is long enough ".repeat(20).getBytes(UTF_8),
+                "not a valid tar");
+    }
+
+    @Test
+    void truncatedGzipIsRefused() {
+        byte[] layer = new TarBuilder().file("f", new byte[100_000], 0644).gzip();
+        assertRefused(Arrays.copyOf(layer, layer.length / 2), "not a valid tar");
+    }
+
+    @Test
+    void failureEmptiesTheTarget() {
+        assertRefused(new TarBuilder()
+                .dir("ro", 0555)
+                .file("ro/f", "f")
+                .file("g", "g")
+                .file("../evil", "e")
+                .tar(), "'..'");
+    }
+
+    @Test
+    void nonEmptyTargetIsRefusedAndLeftAlone() throws IOException {
+        Files.writeString(target.resolve("existing"), "keep");
+        LauncherException e = assertThrows(LauncherException.class,
+                () -> unpack(new TarBuilder().file("f", "f").tar()));
+        assertEquals(ExitCode.CACHE_IO, e.exitCode());
+        assertEquals("keep", Files.readString(target.resolve("existing")));
+    }
+
+    @Test
+    void failingSourceIsReportedAsCacheIoNotAsUnsafeArchive() {
+        byte[] layer = new TarBuilder().file("f", new byte[100_000], 0644).gzip();
+        InputStream failing = new InputStream() {
+            private final InputStream in = new ByteArrayInputStream(layer, 0, layer.length / 2);
+
+            @Override
+            public int read() throws IOException {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("connection reset");
+                }
+                return b;
+            }
+        };
+        LauncherException e = assertThrows(LauncherException.class,
+                () -> new LayerUnpacker().unpackTar(failing, target, "sha256:abc"));
+        assertFalse(e instanceof UnsafeArchiveException);
+        assertEquals(ExitCode.CACHE_IO, e.exitCode());
+        assertTrue(e.getMessage().contains("sha256:abc") && e.getMessage().contains("connection reset"), e.getMessage());
+        assertTargetEmptyAndNothingOutside();
+    }
+
+    @Test
+    void unknownEntryTypesAreSkipped() {
+        TarArchiveEntry volume = TarBuilder.entry("label", (byte) 'V', 0644);
+        unpack(new TarBuilder().add(volume, null).file("f", "f").tar());
+        assertEquals(Map.of("f", "file 0644 " + sha("f")), TreeSnapshot.of(target));
+    }
+
+    // ---- helpers ------------------------------------------------------------------------
+
+    private UnpackStats unpack(byte[] layer) {
+        return unpack(layer, UnpackLimits.defaults());
+    }
+
+    private UnpackStats unpack(byte[] layer, UnpackLimits limits) {
+        return new LayerUnpacker(limits).unpackTar(new ByteArrayInputStream(layer), target, "test-layer");
+    }
+
+    private void assertRefused(byte[] layer, String messageFragment) {
+        UnsafeArchiveException e = assertThrows(UnsafeArchiveException.class, () -> unpack(layer));
+        assertEquals(ExitCode.INTEGRITY, e.exitCode());
+        assertTrue(e.getMessage().contains(messageFragment), e.getMessage());
+        assertTrue(e.getMessage().contains("test-layer"), e.getMessage());
+        assertTargetEmptyAndNothingOutside();
+    }
+
+    private void assertTargetEmptyAndNothingOutside() {
+        assertEquals(Map.of(), TreeSnapshot.of(target));
+        assertNothingOutsideTarget();
+    }
+
+    private void assertNothingOutsideTarget() {
+        try (Stream<Path> siblings = Files.list(tmp)) {
+            assertEquals(List.of(target), siblings.toList());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Object fileKey(Path path) throws IOException {
+        return Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW_LINKS).fileKey();
+    }
+
+    private static String sha(String content) {
+        return Digest.sha256(content.getBytes(UTF_8)).shortForm();
+    }
+}
