@@ -86,6 +86,18 @@ public final class DirectoryPacker {
      *                           launcher would refuse to unpack; CACHE_IO if reading or writing fails
      */
     public PackResult pack(Path dir, OutputStream out) {
+        return pack(dir, out, true);
+    }
+
+    /**
+     * Like {@link #pack(Path, OutputStream)} but entries are relative to {@code dir} itself, so its
+     * contents land at the root of the app dir; this is what {@code launcher push} makes of a directory.
+     */
+    public PackResult packContents(Path dir, OutputStream out) {
+        return pack(dir, out, false);
+    }
+
+    private PackResult pack(Path dir, OutputStream out, boolean underOwnName) {
         Path root = dir.toAbsolutePath().normalize();
         if (!Files.isDirectory(root)) {
             throw LauncherException.usage("cannot pack " + dir + ": it is not a directory");
@@ -103,7 +115,7 @@ public final class DirectoryPacker {
                 tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
                 tar.setAddPaxHeadersForNonAsciiNames(true);
-                walk = new Walk(root, title, tar);
+                walk = new Walk(root, underOwnName ? title : "", tar);
                 walk.run();
             } // closing finishes tar and gzip; KeepOpen leaves out open
         } catch (IOException e) {
@@ -146,10 +158,13 @@ public final class DirectoryPacker {
         }
 
         private void visit(Path path, String rel, PosixFileAttributes attrs) throws IOException {
-            String name = rel.isEmpty() ? title : title + "/" + rel;
+            String name = title.isEmpty() ? rel : rel.isEmpty() ? title : title + "/" + rel;
             int mode = PosixModes.mode(attrs.permissions());
             if (attrs.isDirectory()) {
-                put(entry(name + "/", TarConstants.LF_DIR, mode), null);
+                if (!name.isEmpty()) {
+                    // Packed by contents, the root itself has no entry: the app dir's own mode is not the artifact's to set.
+                    put(entry(name + "/", TarConstants.LF_DIR, mode), null);
+                }
                 for (String child : sortedChildren(path)) {
                     Path childPath = path.resolve(child);
                     visit(childPath, rel.isEmpty() ? child : rel + "/" + child,
