@@ -1,0 +1,120 @@
+package dev.launcher;
+
+import dev.launcher.assemble.AppAssembler;
+import dev.launcher.cache.CacheStore;
+import dev.launcher.cache.Lease;
+import dev.launcher.config.LauncherConfig;
+import dev.launcher.fetch.BlobFetcher;
+import dev.launcher.fetch.TransferProgress;
+import dev.launcher.oci.Descriptor;
+import dev.launcher.oci.Digest;
+import dev.launcher.oci.RegistryClient;
+import dev.launcher.resolve.ManifestResolver;
+import dev.launcher.resolve.PlatformSelector;
+import dev.launcher.resolve.ResolvedArtifact;
+import dev.launcher.supervise.ChildSupervisor;
+import dev.launcher.unpack.CachedLayerTrees;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntFunction;
+
+/** Runs the stages in order: resolve → fetch + verify → unpack → assemble → supervise. */
+public final class Launcher {
+    private final LauncherConfig config;
+    private final StageClock clock = new StageClock();
+
+    private Launcher(LauncherConfig config) {
+        this.config = config;
+    }
+
+    public static Launcher create(LauncherConfig config) {
+        return new Launcher(config);
+    }
+
+    public int run() {
+        Path appDir = prepare();
+        return new ChildSupervisor().run(config.command(), appDir,
+                startNanos -> clock.report("start", System.nanoTime() - startNanos, config.command().getFirst()));
+    }
+
+    /** Resolves, fetches, verifies, unpacks and assembles; returns the ready app dir. */
+    public Path prepare() {
+        try (CacheStore cache = CacheStore.open(config.cacheRoot())) {
+            RegistryClient registry = new RegistryClient(config.registries());
+            ResolvedArtifact artifact = clock.time("resolve", () ->
+                    new ManifestResolver(registry, cache, PlatformSelector.current()).resolve(config.artifact()));
+            List<Lease> leases = leaseEverything(cache, artifact.manifest().layers());
+            try {
+                List<Path> trees = fetchAndUnpack(cache, registry, artifact);
+                clock.time("assemble", () -> {
+                    new AppAssembler().assemble(trees, config.appDir(), artifact.pinned().toString());
+                    return config.appDir();
+                });
+                return config.appDir();
+            } finally {
+                leases.forEach(Lease::close);
+            }
+        }
+    }
+
+    /** Leases keep a concurrent `cache gc` off every entry we use, from lookup until the app dir is assembled. */
+    private static List<Lease> leaseEverything(CacheStore cache, List<Descriptor> layers) {
+        Set<Digest> digests = new LinkedHashSet<>();
+        for (Descriptor layer : layers) {
+            digests.add(layer.digest());
+            digests.add(CachedLayerTrees.treeKey(layer));
+        }
+        List<Lease> leases = new ArrayList<>();
+        for (Digest digest : digests) {
+            leases.add(cache.lease(digest));
+        }
+        return leases;
+    }
+
+    private List<Path> fetchAndUnpack(CacheStore cache, RegistryClient registry, ResolvedArtifact artifact) {
+        List<Descriptor> layers = artifact.manifest().layers();
+        BlobFetcher fetcher = new BlobFetcher(registry, cache, TransferProgress.stderrIsTerminal());
+        List<Path> blobs = clock.time("fetch", () -> inParallel(layers.size(), i -> fetcher.fetch(artifact.pinned(), layers.get(i))));
+        clock.report("verify", fetcher.hashNanos(), fetcher.downloadedBytes() + " bytes hashed while streaming");
+        CachedLayerTrees trees = new CachedLayerTrees(cache);
+        return clock.time("unpack", () -> inParallel(layers.size(), i -> trees.ensure(layers.get(i), blobs.get(i))));
+    }
+
+    private static <T> List<T> inParallel(int count, IntFunction<T> work) {
+        if (count <= 1) {
+            return count == 0 ? List.of() : List.of(work.apply(0));
+        }
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int index = i;
+                futures.add(pool.submit(() -> work.apply(index)));
+            }
+            List<T> results = new ArrayList<>();
+            for (Future<T> future : futures) {
+                results.add(join(future));
+            }
+            return results;
+        }
+    }
+
+    private static <T> T join(Future<T> future) {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while preparing the app", e);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.launcher.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point. With no subcommand it runs: the image's ENTRYPOINT is just {@code launcher}. */
+@Command(
+        name = "launcher",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Pulls an app shipped as an OCI artifact, verifies it by digest, caches it and runs it.",
+        subcommands = {RunCommand.class, PullCommand.class, PushCommand.class, CacheCommand.class},
+        footer = {"", "Without a subcommand, 'run' is assumed. Exit codes: see the README."})
+public final class Main {
+    private static final Set<String> TOP_LEVEL = Set.of("run", "pull", "push", "cache", "help", "-h", "--help", "-V", "--version");
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    public static int execute(String... args) {
+        return commandLine().execute(withDefaultSubcommand(args));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new FailureHandler());
+        cli.setParameterExceptionHandler(new FailureHandler());
+        cli.addSubcommand("help", new CommandLine.HelpCommand());
+        return cli;
+    }
+
+    static String[] withDefaultSubcommand(String[] args) {
+        if (args.length > 0 && TOP_LEVEL.contains(args[0])) {
+            return args;
+        }
+        List<String> withRun = new ArrayList<>(List.of("run"));
+        withRun.addAll(List.of(args));
+        return withRun.toArray(String[]::new);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.launcher.cli;
+
+import dev.launcher.Launcher;
+import dev.launcher.config.ConfigResolver;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "pull", mixinStandardHelpOptions = true,
+        description = "Fetch, verify and assemble the artifact into a directory, then exit (no run).")
+final class PullCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions options;
+
+    @Option(names = "--into", paramLabel = "DIR", description = "directory to assemble into (default: the app dir)")
+    String into;
+
+    @Override
+    public Integer call() {
+        if (into != null) {
+            options.appDir = into;
+        }
+        var config = new ConfigResolver(System.getenv()).resolve(options.flags(null), false);
+        Launcher.create(config).prepare();
+        return 0;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.launcher.cli;
+
+import dev.launcher.Launcher;
+import dev.launcher.config.ConfigResolver;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Pull, verify, cache and assemble the artifact, then run the command in the app dir (the default).")
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions options;
+
+    @Parameters(paramLabel = "CMD", arity = "0..*", description = "command to run instead of RUNARGS (after --)")
+    List<String> command;
+
+    @Override
+    public Integer call() {
+        var config = new ConfigResolver(System.getenv()).resolve(options.flags(command), true);
+        return Launcher.create(config).run();
+    }
+}

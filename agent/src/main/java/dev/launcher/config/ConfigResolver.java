@@ -1,0 +1,138 @@
+package dev.launcher.config;
+
+import dev.launcher.error.LauncherException;
+import dev.launcher.oci.Reference;
+import dev.launcher.oci.RegistrySettings;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Merges the environment with command-line flags (flags win) into one validated {@link LauncherConfig}.
+ * Every check that can fail without the network happens here, so bad configuration exits 64 at once.
+ */
+public final class ConfigResolver {
+    public static final String DEFAULT_CACHE = "/var/cache/launcher";
+    public static final String DEFAULT_APP_DIR = "/app";
+
+    private final Map<String, String> env;
+
+    public ConfigResolver(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /** Values given on the command line; null means "not given". */
+    public record Flags(
+            String artifact,
+            String runArgs,
+            List<String> command,
+            String cache,
+            String appDir,
+            String insecure,
+            Boolean requireDigest,
+            String caFile) {}
+
+    public LauncherConfig resolve(Flags flags, boolean needsCommand) {
+        Reference artifact = Reference.parse(pick(flags.artifact(), "ARTIFACT"));
+        boolean requireDigest = flags.requireDigest() != null ? flags.requireDigest() : truthy("LAUNCHER_REQUIRE_DIGEST");
+        if (requireDigest && !artifact.isPinned()) {
+            throw LauncherException.usage("artifact " + artifact + " is a tag but LAUNCHER_REQUIRE_DIGEST is set: "
+                    + "reference it by digest (…@sha256:…)");
+        }
+        List<String> command = resolveCommand(flags);
+        if (needsCommand && command.isEmpty()) {
+            throw LauncherException.usage("no command to run: set RUNARGS (e.g. RUNARGS='node server.js') or pass it after --");
+        }
+        return new LauncherConfig(
+                artifact,
+                command,
+                path(pickOr(flags.cache(), "LAUNCHER_CACHE", DEFAULT_CACHE), "LAUNCHER_CACHE"),
+                path(pickOr(flags.appDir(), "LAUNCHER_APP_DIR", DEFAULT_APP_DIR), "LAUNCHER_APP_DIR"),
+                registrySettings(flags),
+                requireDigest);
+    }
+
+    public RegistrySettings registrySettings(Flags flags) {
+        Path caFile = null;
+        String ca = pick(flags.caFile(), "LAUNCHER_CA_FILE");
+        if (ca != null && !ca.isBlank()) {
+            caFile = path(ca, "LAUNCHER_CA_FILE");
+            if (!Files.isReadable(caFile)) {
+                throw LauncherException.usage("LAUNCHER_CA_FILE " + caFile + " is not a readable file: mount the PEM bundle there");
+            }
+        }
+        String dockerConfig = env.get("DOCKER_CONFIG");
+        return new RegistrySettings(
+                insecureList(pick(flags.insecure(), "LAUNCHER_INSECURE")),
+                caFile,
+                dockerConfig == null || dockerConfig.isBlank() ? null : Path.of(dockerConfig));
+    }
+
+    public Path cacheRoot(String flag) {
+        return path(pickOr(flag, "LAUNCHER_CACHE", DEFAULT_CACHE), "LAUNCHER_CACHE");
+    }
+
+    private List<String> resolveCommand(Flags flags) {
+        if (flags.command() != null && !flags.command().isEmpty()) {
+            return flags.command();
+        }
+        return RunArgs.parse(pick(flags.runArgs(), "RUNARGS"));
+    }
+
+    private static Set<String> insecureList(String value) {
+        Set<String> hosts = new LinkedHashSet<>();
+        if (value == null) {
+            return hosts;
+        }
+        for (String host : value.split(",")) {
+            String h = host.strip();
+            if (h.isEmpty()) {
+                continue;
+            }
+            if (h.contains("/") || h.contains(" ")) {
+                throw LauncherException.usage("LAUNCHER_INSECURE entry '" + h + "' must be host:port, without scheme or path");
+            }
+            hosts.add(h);
+        }
+        return hosts;
+    }
+
+    private String pick(String flag, String variable) {
+        return flag != null ? flag : env.get(variable);
+    }
+
+    private String pickOr(String flag, String variable, String fallback) {
+        String value = pick(flag, variable);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private boolean truthy(String variable) {
+        String value = env.get(variable);
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "1", "true", "yes", "on" -> true;
+            case "0", "false", "no", "off" -> false;
+            default -> throw LauncherException.usage(variable + "='" + value + "' is not a boolean: use true or false");
+        };
+    }
+
+    private static Path path(String value, String variable) {
+        try {
+            return Path.of(value).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw LauncherException.usage(variable + "='" + value + "' is not a valid path: " + e.getMessage());
+        }
+    }
+
+    static List<String> split(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+}
