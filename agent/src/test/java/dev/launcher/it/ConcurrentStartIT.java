@@ -1,0 +1,44 @@
+package dev.launcher.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.launcher.oci.Digest;
+import dev.launcher.testing.TestRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Eight launchers starting together on one empty cache download each blob once. */
+class ConcurrentStartIT {
+    @Test
+    void eightLaunchersDownloadEachBlobOnce(@TempDir Path tmp) throws Exception {
+        try (TestRegistry registry = TestRegistry.builder().start()) {
+            Path app = Apps.bigApp(tmp.resolve("src"), 16);
+            String pinned = Apps.push(registry, "many/app:1", app, Apps.smallApp(tmp.resolve("src2"), "second layer"));
+            Path cache = tmp.resolve("cache");
+            List<Process> processes = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Path out = Files.createDirectories(tmp.resolve("run" + i));
+                processes.add(Apps.run(registry, pinned, cache, tmp.resolve("app" + i)).start(out.resolve("stdout"), out.resolve("stderr")));
+            }
+            for (int i = 0; i < processes.size(); i++) {
+                assertTrue(processes.get(i).waitFor(180, TimeUnit.SECONDS), "launcher " + i + " finished");
+                assertEquals(0, processes.get(i).exitValue(), Files.readString(tmp.resolve("run" + i + "/stderr")));
+                assertTrue(Files.exists(tmp.resolve("app" + i + "/payload.bin")));
+            }
+            List<Digest> blobs = Apps.blobsIn(cache);
+            assertTrue(blobs.size() >= 3, "manifest and two layers cached: " + blobs);
+            for (Digest blob : blobs) {
+                if (blob.equals(Apps.digestOf(pinned))) {
+                    continue; // manifests are fetched per launcher; blobs are what the lock protects
+                }
+                assertEquals(1, registry.blobGets(blob), "GETs of blob " + blob + "\n" + registry.log());
+            }
+        }
+    }
+}

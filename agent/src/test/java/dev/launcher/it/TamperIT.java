@@ -1,0 +1,50 @@
+package dev.launcher.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.launcher.oci.Digest;
+import dev.launcher.testing.TestRegistry;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A blob altered inside the registry's own storage: exit 65, nothing run, nothing cached. */
+class TamperIT {
+    @Test
+    void tamperedBlobIsRefused(@TempDir Path tmp) throws IOException {
+        try (TestRegistry registry = TestRegistry.builder().start()) {
+            String ref = Apps.push(registry, "tamper/app:1", Apps.smallApp(tmp.resolve("src"), "should never run"));
+            // The app layer is the only blob besides the config and manifest that is larger than a few bytes.
+            Path storage = registry.storageRoot().resolve("docker/registry/v2/blobs/sha256");
+            Path layerData;
+            try (Stream<Path> data = Files.walk(storage)) {
+                layerData = data.filter(p -> p.getFileName().toString().equals("data"))
+                        .filter(p -> !p.getParent().getFileName().toString().equals(Apps.digestOf(ref).hex()))
+                        .max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length())).orElseThrow();
+            }
+            Digest layer = new Digest("sha256", layerData.getParent().getFileName().toString());
+            try (RandomAccessFile file = new RandomAccessFile(layerData.toFile(), "rw")) {
+                file.seek(file.length() / 2);
+                int b = file.read();
+                file.seek(file.length() / 2);
+                file.write(b ^ 0xff);
+            }
+
+            Path marker = tmp.resolve("ran");
+            var result = Apps.run(registry, ref, tmp.resolve("cache"), tmp.resolve("app")).env("MARKER", marker.toString()).run();
+
+            assertEquals(65, result.exitCode(), result.toString());
+            assertTrue(result.stderr().contains(layer.toString()), "the message names the blob: " + result.stderr());
+            assertFalse(Files.exists(marker), "nothing ran");
+            assertFalse(Apps.blobsIn(tmp.resolve("cache")).contains(layer), "the tampered blob is not cached");
+            assertEquals(0, Apps.layerTreesIn(tmp.resolve("cache")), "no layer tree was published");
+            assertFalse(Files.exists(tmp.resolve("app/run.sh")), "the app dir was not assembled");
+        }
+    }
+}
