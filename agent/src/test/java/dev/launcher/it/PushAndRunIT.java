@@ -67,6 +67,8 @@ class PushAndRunIT {
             assertTrue(result.stderr().contains("stage " + stage + " "), "timing line for " + stage + ":\n" + result.stderr());
         }
         assertFalse(result.stdout().contains("stage "), "logs stay off the app's stdout");
+        assertTrue(result.stderr().lines().anyMatch(l -> l.matches("INFO fetched [0-9a-f]{12} [0-9.]+ (B|KiB|MiB) in [0-9.]+ s \\(.+/s\\)")),
+                "one line per layer with size and rate:\n" + result.stderr());
     }
 
     @Test
