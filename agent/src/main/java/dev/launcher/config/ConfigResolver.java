@@ -6,7 +6,6 @@ import dev.launcher.oci.RegistrySettings;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -130,9 +129,5 @@ public final class ConfigResolver {
         } catch (InvalidPathException e) {
             throw LauncherException.usage(variable + "='" + value + "' is not a valid path: " + e.getMessage());
         }
-    }
-
-    static List<String> split(String csv) {
-        return Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
     }
 }

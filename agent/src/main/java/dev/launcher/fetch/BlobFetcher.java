@@ -1,6 +1,7 @@
 package dev.launcher.fetch;
 
 import dev.launcher.cache.CacheStore;
+import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
 import dev.launcher.oci.Descriptor;
 import dev.launcher.oci.Reference;
@@ -69,7 +70,7 @@ public final class BlobFetcher {
             progress.done(done);
         } catch (IOException e) {
             deleteQuietly(temp);
-            throw new LauncherException(dev.launcher.error.ExitCode.UNREACHABLE, "download of blob " + blob.digest()
+            throw new LauncherException(ExitCode.UNREACHABLE, "download of blob " + blob.digest()
                     + " from " + ref.repositoryName() + " failed: " + e.getMessage() + ": check the network and retry", e);
         } catch (RuntimeException e) {
             deleteQuietly(temp);

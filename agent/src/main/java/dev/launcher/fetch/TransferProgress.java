@@ -2,12 +2,15 @@ package dev.launcher.fetch;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Progress of one blob transfer: a redrawn bar on a terminal, one summary line (size and rate)
  * otherwise, so logs stay readable.
  */
 public final class TransferProgress {
+    private static final Logger LOG = LoggerFactory.getLogger(TransferProgress.class);
     private static final long REDRAW_NANOS = 100_000_000L;
     private final PrintStream out;
     private final String label;
@@ -49,8 +52,12 @@ public final class TransferProgress {
     public void done(long bytes) {
         double seconds = Math.max((System.nanoTime() - startNanos) / 1e9, 1e-6);
         String line = String.format(Locale.ROOT, "%s %s in %.2f s (%s/s)", label, human(bytes), seconds, human((long) (bytes / seconds)));
+        if (!terminal) {
+            LOG.info("fetched {}", line);
+            return;
+        }
         synchronized (out) {
-            out.println(terminal ? "\r" + line + " ".repeat(20) : "INFO fetched " + line);
+            out.println("\r" + line + " ".repeat(20));
         }
     }
 

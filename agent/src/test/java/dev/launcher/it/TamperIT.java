@@ -47,4 +47,22 @@ class TamperIT {
             assertFalse(Files.exists(tmp.resolve("app/run.sh")), "the app dir was not assembled");
         }
     }
+
+    @Test
+    void manifestThatDoesNotMatchItsPinnedDigestIsRefused(@TempDir Path tmp) throws IOException {
+        try (TestRegistry registry = TestRegistry.builder().start()) {
+            String ref = Apps.push(registry, "tamper/manifest:1", Apps.smallApp(tmp.resolve("src"), "should never run"));
+            Path manifest = registry.blobFile(Apps.digestOf(ref));
+            String json = Files.readString(manifest);
+            // Still valid JSON naming the same layer, so only the digest check can catch it.
+            Files.writeString(manifest, json.replace("\"schemaVersion\":2", "\"schemaVersion\": 2"));
+
+            Path marker = tmp.resolve("ran");
+            var result = Apps.run(registry, ref, tmp.resolve("cache"), tmp.resolve("app")).env("MARKER", marker.toString()).run();
+            assertEquals(65, result.exitCode(), result.toString());
+            assertTrue(result.stderr().contains("does not match its pinned digest"), result.stderr());
+            assertFalse(Files.exists(marker), "nothing ran");
+            assertTrue(Apps.blobsIn(tmp.resolve("cache")).isEmpty(), "nothing cached");
+        }
+    }
 }
