@@ -12,7 +12,11 @@ import dev.launcher.oci.RegistryClient;
 import dev.launcher.resolve.ManifestResolver;
 import dev.launcher.resolve.PlatformSelector;
 import dev.launcher.resolve.ResolvedArtifact;
-import dev.launcher.supervise.ChildSupervisor;
+import dev.launcher.error.LauncherException;
+import dev.launcher.supervise.Posix;
+import dev.launcher.supervise.ProcessRole;
+import dev.launcher.supervise.Reaper;
+import dev.launcher.supervise.Supervisor;
 import dev.launcher.unpack.CachedLayerTrees;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,9 +27,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Runs the stages in order: resolve → fetch + verify → unpack → assemble → supervise. */
 public final class Launcher {
+    private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
     private final LauncherConfig config;
     private final StageClock clock = new StageClock();
 
@@ -37,10 +44,31 @@ public final class Launcher {
         return new Launcher(config);
     }
 
+    /** Prepares the app dir, then runs, hands over to, or leaves the app as the mode says. */
     public int run() {
-        Path appDir = prepare();
-        return new ChildSupervisor().run(config.command(), appDir,
-                startNanos -> clock.report("start", System.nanoTime() - startNanos, config.command().getFirst()));
+        ProcessRole.takeUpReaping();
+        Reaper reaper = Reaper.start();
+        Path appDir = config.artifactToPull().isPresent() ? prepare() : assembledAppDir();
+        return switch (config.mode()) {
+            case INIT -> 0;
+            case EXEC -> {
+                clock.report("start", 0, "exec " + config.command().getFirst());
+                Posix.chdir(appDir);
+                Posix.execve(Path.of(config.command().getFirst()), config.command(), System.getenv());
+                throw new IllegalStateException("execve returned");
+            }
+            case RUN -> new Supervisor(reaper, config.supervision()).run(config.command(), appDir, System.getenv(),
+                    startNanos -> clock.report("start", System.nanoTime() - startNanos, config.command().getFirst()));
+        };
+    }
+
+    /** No artifact given: the app dir must hold a complete assembly, e.g. from an init container. */
+    private Path assembledAppDir() {
+        String marker = AppAssembler.assembledContent(config.appDir()).orElseThrow(() -> LauncherException.usage(
+                "ARTIFACT is not set and " + config.appDir() + " holds no assembled app: set ARTIFACT, or let an init"
+                        + " container (LAUNCHER_MODE=init) pull into it first"));
+        LOG.info("no ARTIFACT given; running {} as assembled from {}", config.appDir(), marker);
+        return config.appDir();
     }
 
     /** Resolves, fetches, verifies, unpacks and assembles; returns the ready app dir. */

@@ -27,7 +27,9 @@ final class CommonOptions {
     @Option(names = "--ca-file", paramLabel = "PEM", description = "extra CA certificates for registries (env LAUNCHER_CA_FILE)")
     String caFile;
 
-    ConfigResolver.Flags flags(List<String> command) {
-        return new ConfigResolver.Flags(artifact, runArgs, command, cache, appDir, insecure, requireDigest, caFile);
+    ConfigResolver.Flags flags(List<String> command, SupervisionOptions supervision) {
+        SupervisionOptions s = supervision == null ? new SupervisionOptions() : supervision;
+        return new ConfigResolver.Flags(artifact, runArgs, command, cache, appDir, insecure, requireDigest, caFile,
+                s.mode, s.grace, s.exitRemap, s.signalGroup);
     }
 }

@@ -21,8 +21,7 @@ final class PullCommand implements Callable<Integer> {
         if (into != null) {
             options.appDir = into;
         }
-        var config = new ConfigResolver(System.getenv()).resolve(options.flags(null), false);
-        Launcher.create(config).prepare();
-        return 0;
+        var config = new ConfigResolver(System.getenv()).resolve(options.flags(null, null), ConfigResolver.Purpose.PULL);
+        return Launcher.create(config).run();
     }
 }

@@ -27,7 +27,7 @@ final class PushCommand implements Callable<Integer> {
     public Integer call() {
         var resolver = new ConfigResolver(System.getenv());
         Reference ref = Reference.parse(reference);
-        var pusher = new ArtifactPusher(resolver.registrySettings(options.flags(null)));
+        var pusher = new ArtifactPusher(resolver.registrySettings(options.flags(null, null)));
         System.out.println(pusher.push(ref, paths));
         return 0;
     }

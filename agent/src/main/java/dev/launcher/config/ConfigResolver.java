@@ -3,9 +3,12 @@ package dev.launcher.config;
 import dev.launcher.error.LauncherException;
 import dev.launcher.oci.Reference;
 import dev.launcher.oci.RegistrySettings;
+import dev.launcher.supervise.ExitRemap;
+import dev.launcher.supervise.SupervisorSettings;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -35,17 +38,32 @@ public final class ConfigResolver {
             String appDir,
             String insecure,
             Boolean requireDigest,
-            String caFile) {}
+            String caFile,
+            String mode,
+            String grace,
+            String exitRemap,
+            Boolean signalGroup) {
+        /** Flags for commands that only know the registry options. */
+        public static Flags registryOnly(String insecure, String caFile) {
+            return new Flags(null, null, null, null, null, insecure, null, caFile, null, null, null, null);
+        }
+    }
 
-    public LauncherConfig resolve(Flags flags, boolean needsCommand) {
-        Reference artifact = Reference.parse(pick(flags.artifact(), "ARTIFACT"));
+    /** What the command is for: pulling needs an artifact; running may use an already assembled app dir. */
+    public enum Purpose { RUN, PULL }
+
+    public LauncherConfig resolve(Flags flags, Purpose purpose) {
+        LauncherMode mode = purpose == Purpose.PULL ? LauncherMode.INIT : LauncherMode.parse(pick(flags.mode(), "LAUNCHER_MODE"));
+        String artifactText = pick(flags.artifact(), "ARTIFACT");
+        boolean runAsAssembled = (artifactText == null || artifactText.isBlank()) && mode != LauncherMode.INIT;
+        Reference artifact = runAsAssembled ? null : Reference.parse(artifactText);
         boolean requireDigest = flags.requireDigest() != null ? flags.requireDigest() : truthy("LAUNCHER_REQUIRE_DIGEST");
-        if (requireDigest && !artifact.isPinned()) {
+        if (requireDigest && artifact != null && !artifact.isPinned()) {
             throw LauncherException.usage("artifact " + artifact + " is a tag but LAUNCHER_REQUIRE_DIGEST is set: "
                     + "reference it by digest (…@sha256:…)");
         }
         List<String> command = resolveCommand(flags);
-        if (needsCommand && command.isEmpty()) {
+        if (mode != LauncherMode.INIT && command.isEmpty()) {
             throw LauncherException.usage("no command to run: set RUNARGS (e.g. RUNARGS='node server.js') or pass it after --");
         }
         return new LauncherConfig(
@@ -54,7 +72,26 @@ public final class ConfigResolver {
                 path(pickOr(flags.cache(), "LAUNCHER_CACHE", DEFAULT_CACHE), "LAUNCHER_CACHE"),
                 path(pickOr(flags.appDir(), "LAUNCHER_APP_DIR", DEFAULT_APP_DIR), "LAUNCHER_APP_DIR"),
                 registrySettings(flags),
-                requireDigest);
+                requireDigest,
+                mode,
+                new SupervisorSettings(grace(pick(flags.grace(), "LAUNCHER_GRACE")),
+                        ExitRemap.parse(pick(flags.exitRemap(), "LAUNCHER_EXIT_REMAP")),
+                        flags.signalGroup() != null ? flags.signalGroup() : truthy("LAUNCHER_SIGNAL_GROUP")));
+    }
+
+    private static Duration grace(String value) {
+        if (value == null || value.isBlank()) {
+            return SupervisorSettings.DEFAULT_GRACE;
+        }
+        try {
+            Duration grace = Duration.ofMillis(Math.round(Double.parseDouble(value.strip()) * 1000));
+            if (!grace.isNegative()) {
+                return grace;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw LauncherException.usage("LAUNCHER_GRACE='" + value + "' is not a number of seconds such as 25 or 2.5");
     }
 
     public RegistrySettings registrySettings(Flags flags) {

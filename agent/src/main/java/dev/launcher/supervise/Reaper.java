@@ -1,0 +1,97 @@
+package dev.launcher.supervise;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reaps every child that exits: the app (its status is kept for the exit code) and the orphans the
+ * kernel re-parents to PID 1 or to a child subreaper. It looks before it reaps (waitid with WNOWAIT)
+ * and leaves alone the children the JDK waits for, so neither side steals the other's exit status.
+ */
+public final class Reaper {
+    private static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
+    /** How long an unknown zombie is left for the JDK, in case it registers the pid just after spawning. */
+    private static final long SETTLE_MILLIS = JdkChildren.canTell() ? 20 : 250;
+
+    private final Object spawnLock = new Object();
+    private final CompletableFuture<ChildExit> mainExit = new CompletableFuture<>();
+    private volatile long mainPid;
+
+    private Reaper() {}
+
+    public static Reaper start() {
+        Reaper reaper = new Reaper();
+        Thread.ofPlatform().name("reaper").daemon().start(reaper::loop);
+        return reaper;
+    }
+
+    /**
+     * Spawns the app while the reaper cannot decide about any pid, so an app that exits at once is
+     * never taken for an orphan.
+     */
+    long spawnWatched(java.util.function.LongSupplier spawn) {
+        synchronized (spawnLock) {
+            long pid = spawn.getAsLong();
+            mainPid = pid;
+            return pid;
+        }
+    }
+
+    ChildExit awaitMain() {
+        while (true) {
+            try {
+                return mainExit.get();
+            } catch (InterruptedException e) {
+                // the app's exit decides when we return
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("reaper failed", e.getCause());
+            }
+        }
+    }
+
+    private void loop() {
+        try {
+            while (true) {
+                Optional<ChildExit> exited = Posix.peekExited(true);
+                if (exited.isEmpty()) {
+                    pause(20); // no children at all yet
+                    continue;
+                }
+                reapOrLeave(exited.get().pid());
+            }
+        } catch (RuntimeException | Error e) {
+            mainExit.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    private void reapOrLeave(long pid) {
+        synchronized (spawnLock) {
+            if (pid == mainPid) {
+                Posix.reap(pid).ifPresent(mainExit::complete);
+                return;
+            }
+        }
+        if (JdkChildren.canTell() && JdkChildren.owns(pid)) {
+            pause(2); // the JDK's own reaper thread takes it
+            return;
+        }
+        pause(SETTLE_MILLIS);
+        boolean stillThere = Posix.peekExited(pid).isPresent();
+        boolean jdkWaits = JdkChildren.canTell() && JdkChildren.owns(pid);
+        if (stillThere && !jdkWaits) {
+            Posix.reap(pid).ifPresent(orphan -> LOG.debug("reaped orphan pid {} ({})", orphan.pid(), orphan.shellCode()));
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

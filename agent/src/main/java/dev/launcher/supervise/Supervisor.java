@@ -1,0 +1,71 @@
+package dev.launcher.supervise;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the app as our child in its own process group and stays with it: signals forwarded, zombies
+ * reaped, the app's exit code passed through (128+N for signal N). When the app is gone, the rest of
+ * its group gets the grace period to finish before it is killed, so workers are not cut off mid-drain.
+ */
+public final class Supervisor {
+    private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+    private static final int SIGKILL = 9;
+
+    private final Reaper reaper;
+    private final SupervisorSettings settings;
+
+    public Supervisor(Reaper reaper, SupervisorSettings settings) {
+        this.reaper = reaper;
+        this.settings = settings;
+    }
+
+    public int run(List<String> argv, Path workDir, Map<String, String> env, LongConsumer onStarted) {
+        SignalForwarder forwarder = SignalForwarder.install(settings);
+        long startNanos = System.nanoTime();
+        long pid = reaper.spawnWatched(() -> Posix.spawn(argv, workDir, env, true));
+        onStarted.accept(startNanos);
+        forwarder.target(pid);
+
+        ChildExit exit = reaper.awaitMain();
+        LOG.debug("app pid {} exited: {}", pid, exit.shellCode());
+        drainGroup(pid, forwarder.stopDeadlineNanos());
+        int code = settings.exitRemap().apply(exit.shellCode());
+        if (code != exit.shellCode()) {
+            LOG.info("app exit code {} remapped to {}", exit.shellCode(), code);
+        }
+        return code;
+    }
+
+    /** Waits for the rest of the app's process group up to the grace, then kills what is left. */
+    private void drainGroup(long pgid, long stopDeadlineNanos) {
+        if (!Posix.processGroupAlive(pgid)) {
+            return;
+        }
+        long deadline = stopDeadlineNanos != 0 ? stopDeadlineNanos : System.nanoTime() + settings.grace().toNanos();
+        LOG.info("app exited; waiting up to {} s for the rest of its process group", Math.max(0, (deadline - System.nanoTime()) / 1_000_000_000L));
+        while (Posix.processGroupAlive(pgid) && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        if (Posix.processGroupAlive(pgid)) {
+            LOG.warn("killing what is left of the app's process group after the grace period");
+            Posix.kill(-pgid, SIGKILL);
+            long killDeadline = System.nanoTime() + 2_000_000_000L;
+            while (Posix.processGroupAlive(pgid) && System.nanoTime() < killDeadline) {
+                sleep(10);
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
