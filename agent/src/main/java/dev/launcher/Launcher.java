@@ -57,9 +57,13 @@ public final class Launcher {
                 Posix.execve(Path.of(config.command().getFirst()), config.command(), System.getenv());
                 throw new IllegalStateException("execve returned");
             }
-            case RUN -> new Supervisor(reaper, config.supervision()).run(config.command(), appDir, System.getenv(),
-                    startNanos -> clock.report("start", System.nanoTime() - startNanos, config.command().getFirst()));
+            case RUN -> supervise(appDir, reaper);
         };
+    }
+
+    private int supervise(Path appDir, Reaper reaper) {
+        return new Supervisor(reaper, config.supervision()).run(config.command(), appDir, System.getenv(),
+                startNanos -> clock.report("start", System.nanoTime() - startNanos, config.command().getFirst()));
     }
 
     /** No artifact given: the app dir must hold a complete assembly, e.g. from an init container. */

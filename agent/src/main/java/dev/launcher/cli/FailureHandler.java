@@ -2,6 +2,7 @@ package dev.launcher.cli;
 
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 
 /**
@@ -13,13 +14,18 @@ final class FailureHandler implements CommandLine.IExecutionExceptionHandler, Co
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+        return report(e, cli.getErr());
+    }
+
+    static int report(Exception e, PrintWriter err) {
         LauncherException known = known(e);
         if (known != null) {
-            cli.getErr().println("launcher: " + known.getMessage());
+            err.println("launcher: " + known.getMessage());
             return known.exitCode().code();
         }
-        cli.getErr().println("launcher: internal error, please report it with this trace:");
-        e.printStackTrace(cli.getErr());
+        err.println("launcher: internal error, please report it with this trace:");
+        e.printStackTrace(err);
+        err.flush();
         return SOFTWARE;
     }
 

@@ -1,5 +1,8 @@
 package dev.launcher.cli;
 
+import dev.launcher.Launcher;
+import dev.launcher.config.ConfigResolver;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +25,23 @@ public final class Main {
     }
 
     public static int execute(String... args) {
+        if (args.length == 0) {
+            return runFromEnvironment();
+        }
         return commandLine().execute(withDefaultSubcommand(args));
+    }
+
+    /**
+     * The ENTRYPOINT case, `launcher` with only environment variables, skips picocli: building its
+     * command model by reflection took 0.3 to 0.7 s of every container start.
+     */
+    static int runFromEnvironment() {
+        try {
+            var config = new ConfigResolver(System.getenv()).resolve(RunCommand.NO_FLAGS, ConfigResolver.Purpose.RUN);
+            return Launcher.create(config).run();
+        } catch (Exception e) {
+            return FailureHandler.report(e, new PrintWriter(System.err, true));
+        }
     }
 
     static CommandLine commandLine() {

@@ -3,9 +3,6 @@ package dev.launcher.config;
 import dev.launcher.error.LauncherException;
 import java.util.ArrayList;
 import java.util.List;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * RUNARGS → argv. A JSON array gives the exact argv; anything else is split into shell-style words
@@ -24,25 +21,11 @@ public final class RunArgs {
     }
 
     private static List<String> parseJson(String json) {
-        JsonNode node;
-        try {
-            node = JsonMapper.builder().build().readTree(json);
-        } catch (JacksonException e) {
-            throw LauncherException.usage("RUNARGS starts with '[' but is not a JSON array of strings: "
-                    + e.getOriginalMessage() + "; write e.g. [\"node\",\"server.js\"]");
-        }
-        List<String> argv = new ArrayList<>();
-        for (JsonNode element : node) {
-            if (!element.isString()) {
-                throw LauncherException.usage("RUNARGS JSON array may hold only strings, found " + element
-                        + "; write e.g. [\"node\",\"server.js\"]");
-            }
-            argv.add(element.asString());
-        }
+        List<String> argv = JsonStringArray.parse(json);
         if (argv.isEmpty()) {
             throw LauncherException.usage("RUNARGS is an empty JSON array: give the command to run");
         }
-        return List.copyOf(argv);
+        return argv;
     }
 
     static List<String> splitWords(String text) {

@@ -30,6 +30,9 @@ public final class Supervisor {
         long pid = reaper.spawnWatched(() -> Posix.spawn(argv, workDir, env, true));
         onStarted.accept(startNanos);
         forwarder.target(pid);
+        // The pull's buffers and parsers are garbage now: give the heap back for the app's whole life,
+        // after the spawn so the app's start does not wait for it.
+        System.gc();
 
         ChildExit exit = reaper.awaitMain();
         LOG.debug("app pid {} exited: {}", pid, exit.shellCode());

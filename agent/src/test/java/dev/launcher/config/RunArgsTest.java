@@ -15,6 +15,11 @@ class RunArgsTest {
     }
 
     @Test
+    void jsonEscapesAndWhitespace() {
+        assertEquals(List.of("a\"b", "c\\d", "e\nf", "\u00e9", "/"), RunArgs.parse(" [ \"a\\\"b\" , \"c\\\\d\",\"e\\nf\",\"\\u00e9\",\"\\/\" ] "));
+    }
+
+    @Test
     void shellWordsHonourQuotesAndBackslashesWithoutExpansion() {
         assertEquals(List.of("php", "-S", "0.0.0.0:8080", "-t", "pub lic"), RunArgs.parse("php -S 0.0.0.0:8080 -t 'pub lic'"));
         assertEquals(List.of("echo", "a \"b\"", "$HOME", "c d", ""), RunArgs.parse("echo \"a \\\"b\\\"\" $HOME c\\ d ''"));
@@ -29,7 +34,7 @@ class RunArgsTest {
 
     @Test
     void malformedInputIsAUsageError() {
-        for (String bad : new String[] {"[\"node\", 1]", "[\"unclosed\"", "[]", "echo 'unclosed", "echo \\"}) {
+        for (String bad : new String[] {"[\"node\", 1]", "[\"unclosed\"", "[]", "echo 'unclosed", "echo \\", "[\"a\"] x", "[\"a\",]", "[\"\\x\"]", "[\"\\u12\"]", "[\"a\" \"b\"]"}) {
             LauncherException e = assertThrows(LauncherException.class, () -> RunArgs.parse(bad), bad);
             assertEquals(ExitCode.USAGE, e.exitCode(), bad);
         }
