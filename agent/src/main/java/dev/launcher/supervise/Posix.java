@@ -36,7 +36,8 @@ import sun.misc.Signal;
 /**
  * The POSIX calls a PID 1 supervisor needs that the JDK does not offer, through the FFM API (no JNI,
  * no native library of ours). Linux only; written against glibc (≥ 2.29 for spawn) and checked on
- * x86_64; every constant and layout used is the same on aarch64 (see the notes at each).
+ * x86_64. The constants and layouts used are the same on aarch64 (see the note at each); the one
+ * that differs, the rt_sigaction syscall number, is chosen by os.arch.
  *
  * <p>Every method is safe from any thread: the only state is the method handles, created once;
  * each call allocates its native memory in its own confined arena and reads errno from the
@@ -56,9 +57,9 @@ import sun.misc.Signal;
  * <p><b>What the new program gets</b>: the given argv and exactly the given environment;
  * stdin, stdout and stderr as ours; no other file descriptor (the JVM opens jars, sockets and
  * pipes without O_CLOEXEC, and a leaked pipe end would keep a reader from seeing EOF); an empty
- * signal mask and every signal at its default action (the JVM blocks SIGQUIT in its threads, and a
- * signal ignored here would stay ignored after exec: a child with SIGTERM blocked or ignored would
- * shrug off {@code docker stop}).
+ * signal mask and every signal at its default action, realtime ones and glibc's 32 and 33
+ * included (the JVM blocks SIGQUIT in its threads, and a signal ignored here would stay ignored
+ * after exec: a child with SIGTERM blocked or ignored would shrug off {@code docker stop}).
  */
 public final class Posix {
     /** glibc's PATH when the environment has none (confstr(_CS_PATH)), as execvp uses it. */
@@ -403,7 +404,9 @@ public final class Posix {
     /**
      * waitid(P_ALL, 0, WEXITED | WNOWAIT): the first child found that has exited, left a zombie
      * (not reaped: call {@link #reap} with its pid). While a peeked child stays unreaped, every peek
-     * finds it again, and a blocking peek returns at once.
+     * finds it again, and a blocking peek returns at once. Children the JDK started (ProcessBuilder)
+     * are found too; reaping one takes its exit status away from the JDK, whose Process then
+     * reports a made-up one.
      *
      * @param block wait until some child exits; otherwise return empty if none has exited yet
      * @return empty if no child has exited yet (not blocking), or if we have no children at all (ECHILD)

@@ -2,7 +2,6 @@ package dev.launcher.supervise;
 
 import dev.launcher.error.LauncherException;
 import java.io.FileInputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +41,7 @@ public final class PosixProbe {
         FileInputStream leaked = new FileInputStream(dir.resolve("plain").toFile());
         System.out.println("jvm SigBlk " + Procfs.status("/proc/thread-self/status", "SigBlk")
                 + " SigIgn " + Procfs.status("/proc/thread-self/status", "SigIgn")
-                + " fds " + Files.list(Path.of("/proc/self/fd")).count());
+                + " fds " + Procfs.descriptors(Posix.getpid()).size());
         Posix.execve(Path.of("sh"), List.of("sh", "-c",
                 "echo $$; echo replaced; exec sleep 30"),
                 env);

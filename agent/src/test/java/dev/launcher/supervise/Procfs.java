@@ -123,6 +123,23 @@ final class Procfs {
         }
     }
 
+    /** "fd -> target" for each open descriptor of pid, in fd order; descriptors closed while listing are left out. */
+    static List<String> descriptorTargets(long pid) {
+        List<String> targets = new ArrayList<>();
+        try {
+            for (int fd : descriptors(pid)) {
+                try {
+                    targets.add(fd + " -> " + Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + fd)));
+                } catch (NoSuchFileException e) {
+                    // closed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return targets;
+    }
+
     static void await(String what, BooleanSupplier condition) {
         awaitValue(what, () -> condition.getAsBoolean() ? Optional.of(true) : Optional.empty());
     }
