@@ -44,7 +44,11 @@ public final class Launcher {
         return new Launcher(config);
     }
 
-    /** Prepares the app dir, then runs, hands over to, or leaves the app as the mode says. */
+    /**
+     * Prepares the app dir, then runs, hands over to, or leaves the app as the mode says. Until the app
+     * is spawned the JVM keeps its own TERM/INT handling on purpose: a stop during the pull exits at once
+     * with 143, and the cache's shutdown hook removes our temp files.
+     */
     public int run() {
         ProcessRole.takeUpReaping();
         Reaper reaper = Reaper.start();
