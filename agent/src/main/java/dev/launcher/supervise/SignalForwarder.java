@@ -70,10 +70,14 @@ final class SignalForwarder {
     }
 
     private void deliver(int sig) {
-        // Once the app is gone, what is left of its group (workers draining) still gets the signal.
-        boolean group = settings.signalGroup() || !Posix.kill(pid, 0);
-        if (!Posix.kill(group ? -pid : pid, sig)) {
-            LOG.debug("signal {} found no process to deliver to", sig);
+        try {
+            // Once the app is gone, what is left of its group (workers draining) still gets the signal.
+            boolean group = settings.signalGroup() || !Posix.kill(pid, 0);
+            if (!Posix.kill(group ? -pid : pid, sig)) {
+                LOG.debug("signal {} found no process to deliver to", sig);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not forward signal {} to the app (pid {}): {}", sig, pid, e.getMessage());
         }
     }
 
