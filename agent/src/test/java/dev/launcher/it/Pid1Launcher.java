@@ -396,11 +396,9 @@ final class Pid1Launcher {
             if (unshare.isAlive()) {
                 if (launcherPid > 0) {
                     try {
-                        new ProcessBuilder("kill", "-s", "KILL", Long.toString(launcherPid)).start().waitFor();
-                    } catch (IOException e) {
-                        // unshare's --kill-child does it when unshare dies
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
+                        signal("KILL"); // SIGKILL from outside reaches a namespace's PID 1, and its end ends the namespace
+                    } catch (AssertionError | UncheckedIOException gone) {
+                        // ended meanwhile; otherwise unshare's --kill-child does it when unshare dies below
                     }
                 }
                 unshare.destroyForcibly();
