@@ -4,7 +4,8 @@
 # base is that Debian plus Debian's own interpreter package (nodejs, php-cli, openjdk-17-jre-headless),
 # passed to runtimes/*/Dockerfile as BASE. Run as root from anywhere; needs podman, runc, debootstrap.
 # Builds the distribution first when agent/target/launcher is missing (mvn package).
-# Images: localhost/launcher, localhost/runtime-{node,php,jvm} (and localhost/runtime-base-* under them).
+# Images: localhost/launcher, localhost/runtime-{node,php,jvm} (and localhost/runtime-base-* under them);
+# all in the machine's podman storage, so they replace earlier builds of the same names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,9 +23,11 @@ CONF
   export CONTAINERS_CONF=$work/containers.conf
 fi
 
-debian=docker.io/library/debian:bookworm-slim
+# The Debian base: an existing one, else the lab's localhost/deb12-fresh, else debootstrap
+# (DEBIAN_IMAGE names another tag; FRESH_DEBOOTSTRAP=1 skips the reuse of deb12-fresh).
+debian=${DEBIAN_IMAGE:-docker.io/library/debian:bookworm-slim}
 if ! podman image exists "$debian"; then
-  if podman image exists localhost/deb12-fresh; then
+  if [[ -z ${FRESH_DEBOOTSTRAP:-} ]] && podman image exists localhost/deb12-fresh; then
     podman tag localhost/deb12-fresh "$debian"
   else
     mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
