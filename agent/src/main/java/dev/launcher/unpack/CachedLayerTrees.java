@@ -1,5 +1,6 @@
 package dev.launcher.unpack;
 
+import com.github.luben.zstd.util.Native;
 import dev.launcher.cache.CacheStore;
 import dev.launcher.error.LauncherException;
 import dev.launcher.oci.Descriptor;
@@ -16,8 +17,12 @@ import java.util.Optional;
  * tree under its final name is always complete.
  */
 public final class CachedLayerTrees {
+    /** The system property zstd-jni reads for where to unpack its native library. */
+    private static final String ZSTD_TEMP_FOLDER = "ZstdTempFolder";
+
     private final CacheStore cache;
     private final UnpackLimits limits;
+    private boolean nativeDirSet;
 
     public CachedLayerTrees(CacheStore cache) {
         this(cache, UnpackLimits.defaults());
@@ -40,11 +45,23 @@ public final class CachedLayerTrees {
     }
 
     /** A layer pushed as one file (oras CLI style): a title and no request to unpack it. */
+    /**
+     * zstd-jni unpacks its native library into java.io.tmpdir, which a read-only root file system does not
+     * have; our own temp dir on the cache volume is writable whenever unpacking is possible at all.
+     */
+    private synchronized void useCacheForNativeLibraries() {
+        if (!nativeDirSet && !Native.isLoaded()) {
+            System.setProperty(ZSTD_TEMP_FOLDER, cache.newTempDir().toString());
+        }
+        nativeDirSet = true;
+    }
+
     public static boolean isFileLayer(Descriptor layer) {
         return layer.title().isPresent() && !layer.isPackedDirectory();
     }
 
     public Path ensure(Descriptor layer, Path verifiedBlob) {
+        useCacheForNativeLibraries();
         Digest key = treeKey(layer);
         Optional<Path> tree = cache.layer(key);
         if (tree.isPresent()) {
@@ -65,6 +82,9 @@ public final class CachedLayerTrees {
             } catch (IOException e) {
                 throw LauncherException.cacheIo("cannot unpack layer " + layer.digest() + " into " + temp + ": "
                         + e.getMessage() + ": check free space on the cache volume", e);
+            } catch (LinkageError e) {
+                throw LauncherException.cacheIo("cannot load the zstd library to unpack layer " + layer.digest() + ": "
+                        + e.getMessage() + ": the cache volume must allow executable files (no noexec mount)", new IllegalStateException(e));
             }
             return cache.publishLayer(temp, key);
         }

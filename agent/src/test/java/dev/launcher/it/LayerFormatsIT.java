@@ -66,7 +66,10 @@ class LayerFormatsIT {
                 .layer(lower, "application/vnd.oci.image.layer.v1.tar+gzip", Map.of())
                 .layer(zstd.toByteArray(), "application/vnd.oci.image.layer.v1.tar+gzip", Map.of())
                 .push(registry.hostPort(), "image/layers:1", tmp);
-        var result = pull(tmp, ref);
+        // A read-only root has no writable java.io.tmpdir, where zstd-jni would unpack its native library.
+        var result = launcher("pull", "--into", tmp.resolve("app").toString(), "--cache", tmp.resolve("cache").toString(),
+                "--insecure", registry.hostPort(), "--artifact", ref)
+                .env("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + tmp.resolve("no-such-tmp")).run();
         assertEquals(0, result.exitCode(), result.toString());
         Path app = tmp.resolve("app");
         assertTrue(Files.exists(app.resolve("keep.txt")));
