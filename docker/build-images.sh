@@ -42,7 +42,7 @@ if [[ ! -x agent/target/launcher/bin/launcher ]]; then
   echo "build-images: building the launcher distribution (mvn package)" >&2
   mvn -q -B package -DskipTests >&2
 fi
-podman build --network host --build-arg TRAIN_BASE="$debian" -f docker/Dockerfile -t localhost/launcher agent/target/launcher
+podman build --network host -f docker/Dockerfile -t localhost/launcher agent/target/launcher
 
 declare -A packages=([node]=nodejs [php]=php-cli [jvm]=openjdk-17-jre-headless)
 for runtime in node php jvm; do

@@ -80,7 +80,7 @@ public final class Launcher {
     }
 
     /** Resolves, fetches, verifies, unpacks and assembles; returns the ready app dir. */
-    public Path prepare() {
+    private Path prepare() {
         try (CacheStore cache = CacheStore.open(config.cacheRoot())) {
             RegistryClient registry = new RegistryClient(config.registries());
             ResolvedArtifact artifact = clock.time("resolve", () ->

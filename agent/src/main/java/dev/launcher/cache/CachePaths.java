@@ -4,7 +4,6 @@ import dev.launcher.error.LauncherException;
 import dev.launcher.oci.Digest;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -41,12 +40,6 @@ public record CachePaths(Path root) {
     public CachePaths {
         Objects.requireNonNull(root, "root");
         root = root.toAbsolutePath().normalize();
-    }
-
-    /** The cache root from {@code LAUNCHER_CACHE}, else {@link #DEFAULT_ROOT}. */
-    public static CachePaths fromEnvironment(Map<String, String> env) {
-        String configured = env.get(ENV_VAR);
-        return new CachePaths(configured == null || configured.isBlank() ? DEFAULT_ROOT : Path.of(configured));
     }
 
     public Path blobsDir() {

@@ -37,7 +37,7 @@ public final class Main {
      */
     static int runFromEnvironment() {
         try {
-            var config = new ConfigResolver(System.getenv()).resolve(RunCommand.NO_FLAGS, ConfigResolver.Purpose.RUN);
+            var config = new ConfigResolver(System.getenv()).resolve(ConfigResolver.Flags.NONE, ConfigResolver.Purpose.RUN);
             return Launcher.create(config).run();
         } catch (Exception e) {
             return FailureHandler.report(e, new PrintWriter(System.err, true));

@@ -12,8 +12,6 @@ import picocli.CommandLine.Parameters;
         description = {"Pull, verify, cache and assemble the artifact, then run the command in the app dir (the default).",
             "Without ARTIFACT, an app dir assembled earlier (by an init container) is run as it is."})
 final class RunCommand implements Callable<Integer> {
-    static final ConfigResolver.Flags NO_FLAGS =
-            new ConfigResolver.Flags(null, null, null, null, null, null, null, null, null, null, null, null);
 
     @Mixin
     CommonOptions options;

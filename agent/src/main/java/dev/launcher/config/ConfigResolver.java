@@ -1,5 +1,6 @@
 package dev.launcher.config;
 
+import dev.launcher.cache.CachePaths;
 import dev.launcher.error.LauncherException;
 import dev.launcher.oci.Reference;
 import dev.launcher.oci.RegistrySettings;
@@ -20,7 +21,7 @@ import java.util.Set;
  * Every check that can fail without the network happens here, so bad configuration exits 64 at once.
  */
 public final class ConfigResolver {
-    public static final String DEFAULT_CACHE = "/var/cache/launcher";
+    public static final String DEFAULT_CACHE = CachePaths.DEFAULT_ROOT.toString();
     public static final String DEFAULT_APP_DIR = "/app";
 
     private final Map<String, String> env;
@@ -43,10 +44,8 @@ public final class ConfigResolver {
             String grace,
             String exitRemap,
             Boolean signalGroup) {
-        /** Flags for commands that only know the registry options. */
-        public static Flags registryOnly(String insecure, String caFile) {
-            return new Flags(null, null, null, null, null, insecure, null, caFile, null, null, null, null);
-        }
+        /** Nothing given on the command line: the environment alone decides. */
+        public static final Flags NONE = new Flags(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** What the command is for: pulling needs an artifact; running may use an already assembled app dir. */
@@ -69,10 +68,9 @@ public final class ConfigResolver {
         return new LauncherConfig(
                 artifact,
                 command,
-                path(pickOr(flags.cache(), "LAUNCHER_CACHE", DEFAULT_CACHE), "LAUNCHER_CACHE"),
+                cacheRoot(flags.cache()),
                 path(pickOr(flags.appDir(), "LAUNCHER_APP_DIR", DEFAULT_APP_DIR), "LAUNCHER_APP_DIR"),
                 registrySettings(flags),
-                requireDigest,
                 mode,
                 new SupervisorSettings(grace(pick(flags.grace(), "LAUNCHER_GRACE")),
                         ExitRemap.parse(pick(flags.exitRemap(), "LAUNCHER_EXIT_REMAP")),

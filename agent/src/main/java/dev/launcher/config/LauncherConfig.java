@@ -19,7 +19,6 @@ public record LauncherConfig(
         Path cacheRoot,
         Path appDir,
         RegistrySettings registries,
-        boolean requireDigest,
         LauncherMode mode,
         SupervisorSettings supervision) {
     public LauncherConfig {

@@ -35,6 +35,11 @@ public record Digest(String algorithm, String hex) {
         return new Digest("sha256", HexFormat.of().formatHex(newSha256().digest(content)));
     }
 
+    /** The digest a finished SHA-256 hasher computed. */
+    public static Digest of(MessageDigest finishedSha256) {
+        return new Digest("sha256", HexFormat.of().formatHex(finishedSha256.digest()));
+    }
+
     public MessageDigest newHasher() {
         try {
             return MessageDigest.getInstance(algorithm.equals("sha256") ? "SHA-256" : "SHA-512");

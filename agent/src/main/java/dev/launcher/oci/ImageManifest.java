@@ -7,9 +7,6 @@ import java.util.Map;
 public record ImageManifest(
         String mediaType, String artifactType, Descriptor config, List<Descriptor> layers, Map<String, String> annotations) {
     public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-    public static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
-    public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-    public static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
 
     public ImageManifest {
         layers = List.copyOf(layers);

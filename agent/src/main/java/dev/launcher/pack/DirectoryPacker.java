@@ -20,7 +20,6 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.Deflater;
@@ -121,7 +120,7 @@ public final class DirectoryPacker {
         } catch (IOException e) {
             throw LauncherException.cacheIo("packing " + dir + " failed: " + e + "; check that every file in it is readable", e);
         }
-        PackResult result = new PackResult(title, new Digest("sha256", HexFormat.of().formatHex(tarHash.digest())),
+        PackResult result = new PackResult(title, Digest.of(tarHash),
                 walk.entries, walk.contentBytes);
         log.debug("packed {} as '{}': {} entries, {} bytes, tar {}", dir, title, result.entries(),
                 result.contentBytes(), result.tarDigest());

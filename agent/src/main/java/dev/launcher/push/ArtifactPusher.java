@@ -13,9 +13,9 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -68,11 +68,13 @@ public final class ArtifactPusher {
     private Descriptor pushLayer(Reference ref, Path path, Path work) throws IOException {
         if (Files.isDirectory(path)) {
             Path tarball = Files.createTempFile(work, "layer", ".tar.gz");
-            try (OutputStream out = Files.newOutputStream(tarball)) {
+            MessageDigest sha = Digest.newSha256();
+            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tarball), sha)) {
                 DirectoryPacker.fromEnvironment().packContents(path, out);
             }
             registry.pushBlob(ref, tarball);
-            return describe(tarball, TAR_GZIP, Map.of(SOURCE, path.toAbsolutePath().normalize().getFileName().toString()));
+            return new Descriptor(TAR_GZIP, Digest.of(sha), Files.size(tarball),
+                    Map.of(SOURCE, path.toAbsolutePath().normalize().getFileName().toString()));
         }
         if (Files.isRegularFile(path)) {
             registry.pushBlob(ref, path);
@@ -86,7 +88,7 @@ public final class ArtifactPusher {
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
             in.transferTo(OutputStream.nullOutputStream());
         }
-        return new Descriptor(mediaType, new Digest("sha256", HexFormat.of().formatHex(sha.digest())), Files.size(file), annotations);
+        return new Descriptor(mediaType, Digest.of(sha), Files.size(file), annotations);
     }
 
     private static Path createWorkDir() {

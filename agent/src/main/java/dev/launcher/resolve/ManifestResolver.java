@@ -36,10 +36,10 @@ public final class ManifestResolver {
         if (ref.isPinned()) {
             Optional<byte[]> cached = cachedManifest(ref.digest());
             if (cached.isPresent()) {
-                return finish(ref, ref.digest(), cached.get(), true);
+                return finish(ref, ref.digest(), cached.get());
             }
             byte[] bytes = fetchVerified(ref, ref.digest());
-            return finish(ref, ref.digest(), bytes, false);
+            return finish(ref, ref.digest(), bytes);
         }
         byte[] bytes;
         try {
@@ -55,7 +55,7 @@ public final class ManifestResolver {
         LOG.info("resolved {} to {}", ref, digest);
         store(digest, bytes);
         cache.writeRef(ref.registry(), ref.repository(), ref.tag(), digest);
-        return finish(ref, digest, bytes, false);
+        return finish(ref, digest, bytes);
     }
 
     private ResolvedArtifact fallBackToLastKnown(Reference ref, LauncherException unreachable) {
@@ -66,12 +66,12 @@ public final class ManifestResolver {
         }
         LOG.warn("registry {} is unreachable; running the last known digest {} of tag {} from the cache",
                 ref.registry(), last.get(), ref.tag());
-        return finish(ref, last.get(), manifest.get(), true);
+        return finish(ref, last.get(), manifest.get());
     }
 
-    private ResolvedArtifact finish(Reference ref, Digest digest, byte[] bytes, boolean fromCache) {
+    private ResolvedArtifact finish(Reference ref, Digest digest, byte[] bytes) {
         return switch (ManifestParser.parse(bytes, ref.toString())) {
-            case ManifestParser.Image image -> new ResolvedArtifact(ref, digest, image.manifest(), fromCache);
+            case ManifestParser.Image image -> new ResolvedArtifact(ref, digest, image.manifest());
             case ManifestParser.Index index -> {
                 Digest chosen = platforms.choose(index, ref);
                 LOG.info("{} is a multi-platform index; using the {} manifest {}", ref, platforms.describe(), chosen);
@@ -81,7 +81,7 @@ public final class ManifestResolver {
                 if (!(ManifestParser.parse(platformBytes, platformRef.toString()) instanceof ManifestParser.Image image)) {
                     throw LauncherException.integrity("index entry " + chosen + " of " + ref + " is itself an index; nested indexes are not supported");
                 }
-                yield new ResolvedArtifact(ref, digest, image.manifest(), fromCache && cached.isPresent());
+                yield new ResolvedArtifact(ref, digest, image.manifest());
             }
         };
     }

@@ -5,7 +5,7 @@ import dev.launcher.oci.ImageManifest;
 import dev.launcher.oci.Reference;
 
 /** An artifact pinned to the digest of a verified manifest. */
-public record ResolvedArtifact(Reference reference, Digest manifestDigest, ImageManifest manifest, boolean fromCacheOnly) {
+public record ResolvedArtifact(Reference reference, Digest manifestDigest, ImageManifest manifest) {
     public Reference pinned() {
         return reference.withDigest(manifestDigest);
     }

@@ -16,9 +16,9 @@ final class JdkChildren {
 
     private JdkChildren() {}
 
-    /** True when the JDK waits on {@code pid}, or when we cannot tell (then the reaper waits before reaping). */
+    /** True when the JDK waits on {@code pid}; false when it does not or we cannot tell (see {@link #canTell}). */
     static boolean owns(long pid) {
-        return COMPLETIONS == null || COMPLETIONS.containsKey(pid);
+        return COMPLETIONS != null && COMPLETIONS.containsKey(pid);
     }
 
     static boolean canTell() {

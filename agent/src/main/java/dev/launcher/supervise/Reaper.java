@@ -75,14 +75,12 @@ public final class Reaper {
                 return;
             }
         }
-        if (JdkChildren.canTell() && JdkChildren.owns(pid)) {
+        if (JdkChildren.owns(pid)) {
             pause(2); // the JDK's own reaper thread takes it
             return;
         }
         pause(SETTLE_MILLIS);
-        boolean stillThere = Posix.peekExited(pid).isPresent();
-        boolean jdkWaits = JdkChildren.canTell() && JdkChildren.owns(pid);
-        if (stillThere && !jdkWaits) {
+        if (Posix.peekExited(pid).isPresent() && !JdkChildren.owns(pid)) {
             Posix.reap(pid).ifPresent(orphan -> LOG.debug("reaped orphan pid {} ({})", orphan.pid(), orphan.shellCode()));
         }
     }

@@ -10,7 +10,6 @@ import dev.launcher.error.LauncherException;
 import dev.launcher.oci.Digest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,12 +48,6 @@ class CachePathsTest {
         CachePaths paths = new CachePaths(Path.of("some/../cache"));
         assertTrue(paths.root().isAbsolute());
         assertEquals(Path.of("cache").toAbsolutePath(), paths.root());
-    }
-
-    @Test
-    void rootFromEnvironment() {
-        assertEquals(CachePaths.DEFAULT_ROOT, CachePaths.fromEnvironment(Map.of()).root());
-        assertEquals(dir, CachePaths.fromEnvironment(Map.of("LAUNCHER_CACHE", dir.toString())).root());
     }
 
     @Test

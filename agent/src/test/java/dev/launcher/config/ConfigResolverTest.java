@@ -46,6 +46,13 @@ class ConfigResolverTest {
     }
 
     @Test
+    void cacheRootFromEnvironment() {
+        var config = new ConfigResolver(Map.of("ARTIFACT", PINNED, "RUNARGS", "true", "LAUNCHER_CACHE", "/env-cache"))
+                .resolve(none(), ConfigResolver.Purpose.RUN);
+        assertEquals(Path.of("/env-cache"), config.cacheRoot());
+    }
+
+    @Test
     void supervisionDefaultsAndEnvironment() {
         var defaults = new ConfigResolver(Map.of("ARTIFACT", PINNED, "RUNARGS", "true")).resolve(none(), ConfigResolver.Purpose.RUN);
         assertEquals(LauncherMode.RUN, defaults.mode());

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 
@@ -75,7 +74,7 @@ public final class RegistryClient implements AutoCloseable {
         MessageDigest hasher = Digest.newSha256();
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), hasher)) {
             in.transferTo(OutputStream.nullOutputStream());
-            Digest digest = new Digest("sha256", HexFormat.of().formatHex(hasher.digest()));
+            Digest digest = Digest.of(hasher);
             upload(repo, digest, HttpRequest.BodyPublishers.ofFile(file));
             return digest;
         } catch (IOException e) {
