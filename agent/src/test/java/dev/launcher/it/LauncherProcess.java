@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the built distribution's bin/launcher as a real process, as a container would. */
-final class LauncherProcess {
+public final class LauncherProcess {
     private final Map<String, String> env = new HashMap<>();
     private final List<String> args = new ArrayList<>();
     private Path workDir;
@@ -24,13 +24,13 @@ final class LauncherProcess {
         return Path.of(home);
     }
 
-    static LauncherProcess launcher(String... arguments) {
+    public static LauncherProcess launcher(String... arguments) {
         LauncherProcess p = new LauncherProcess();
         p.args.addAll(List.of(arguments));
         return p;
     }
 
-    LauncherProcess env(String name, String value) {
+    public LauncherProcess env(String name, String value) {
         env.put(name, value);
         return this;
     }
@@ -40,7 +40,7 @@ final class LauncherProcess {
         return this;
     }
 
-    record Result(int exitCode, String stdout, String stderr) {
+    public record Result(int exitCode, String stdout, String stderr) {
         @Override
         public String toString() {
             return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
@@ -63,7 +63,7 @@ final class LauncherProcess {
         return builder.start();
     }
 
-    Result run() {
+    public Result run() {
         try {
             Path dir = Files.createTempDirectory("launcher-it");
             Path out = dir.resolve("stdout");

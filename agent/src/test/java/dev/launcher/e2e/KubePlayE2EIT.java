@@ -1,0 +1,71 @@
+package dev.launcher.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.launcher.oci.Digest;
+import dev.launcher.testing.TestRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Kubernetes manifests in docker/k8s, run by {@code podman kube play}: the launcher as ENTRYPOINT on a
+ * cold node cache, then the init-container way on the same node cache, which needs no download.
+ */
+class KubePlayE2EIT {
+    @TempDir
+    Path work;
+
+    @Test
+    void bothManifestsServeTheAppAndShareTheNodeCache() throws IOException {
+        ContainerEngine engine = ContainerEngine.get();
+        Assumptions.assumeTrue(engine.isPodman(), "kube play needs podman; the engine here is " + engine.name());
+        E2E.buildImages();
+        Path nodeCache = work.resolve("node-cache"); // made by the manifests' hostPath DirectoryOrCreate
+        try (TestRegistry registry = TestRegistry.builder().start()) {
+            var app = TestApps.nodeHttp(registry.hostPort(), "1", "1.0.0", work);
+
+            int port = E2E.freePort();
+            Path entrypoint = KubeManifest.read("entrypoint.yaml")
+                    .forThisMachine("localhost/runtime-node:latest", app.tagged(), registry.hostPort(), nodeCache, port)
+                    .write(work);
+            String logs = play(engine, entrypoint, port, "node-http-pod-0-app");
+            assertTrue(logs.contains("resolved " + app.tagged()), "the launcher did not log its pull:\n" + logs);
+            for (Digest layer : app.layers()) {
+                assertEquals(1, registry.blobGets(layer), "layer " + layer + " downloaded once");
+            }
+
+            long blobGets = registry.totalBlobGets();
+            port = E2E.freePort();
+            Path init = KubeManifest.read("init-container.yaml")
+                    .forThisMachine("localhost/runtime-node:latest", app.tagged(), registry.hostPort(), nodeCache, port)
+                    .replace("image: node:22-bookworm-slim", "image: localhost/runtime-base-node:latest")
+                    .write(work);
+            play(engine, init, port, "node-http-init-pod-0-app");
+            assertEquals(blobGets, registry.totalBlobGets(), "the init container downloaded again from a warm node cache");
+        }
+    }
+
+    /** kube play, a request to the app, its container's logs, kube down. */
+    private static String play(ContainerEngine engine, Path manifest, int port, String appContainer) throws IOException {
+        try {
+            ContainerEngine.Result played = engine.run(Duration.ofMinutes(3), "kube", "play", "--network", "host", manifest.toString());
+            assertEquals(0, played.exitCode(), played.toString() + "\n" + Files.readString(manifest));
+            String body = HttpProbe.awaitOk(port, "/", Duration.ofSeconds(60), () -> true, () -> podLogs(engine, appContainer));
+            assertTrue(body.startsWith("node-http 1.0.0"), body);
+            return podLogs(engine, appContainer);
+        } finally {
+            engine.run(Duration.ofMinutes(2), "kube", "down", manifest.toString());
+        }
+    }
+
+    private static String podLogs(ContainerEngine engine, String container) {
+        ContainerEngine.Result logs = engine.run("logs", container);
+        return logs.stdout() + logs.stderr();
+    }
+}

@@ -1,0 +1,121 @@
+package dev.launcher.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.launcher.oci.Digest;
+import dev.launcher.testing.TestRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each runtime image serves its test app from {@code run -e ARTIFACT=... -e RUNARGS=...}, stops cleanly on
+ * {@code stop} with the right exit code inside the grace period, and a second container on the same cache
+ * volume, with a read-only root, starts without downloading anything.
+ */
+class RuntimeImagesE2EIT {
+    private static final int GRACE_SECONDS = 10;
+
+    private static TestRegistry registry;
+
+    @TempDir
+    static Path work;
+
+    @BeforeAll
+    static void setUp() {
+        E2E.buildImages();
+        registry = TestRegistry.builder().start();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    /** How one runtime's test app is run, and what it must answer and log when it stops. */
+    record Runtime(String image, String runArgs, Map<String, String> env, String answer, String stopLine) {}
+
+    @Test
+    void nodeServesStopsAndStartsAgainFromTheCache() throws IOException {
+        // node-http handles TERM itself: it closes the server, logs "stopped" and exits 0.
+        var app = TestApps.nodeHttp(registry.hostPort(), "1", "1.0.0", work);
+        check(new Runtime("localhost/runtime-node", "node server.js", Map.of(), "node-http 1.0.0", "stopped"), app);
+    }
+
+    @Test
+    void phpServesStopsAndStartsAgainFromTheCache() throws IOException {
+        // PHP's built-in server dies of TERM (143): LAUNCHER_EXIT_REMAP makes that the clean stop it is.
+        var app = TestApps.phpHttp(registry.hostPort(), "1", work);
+        check(new Runtime("localhost/runtime-php", "./run.sh", Map.of("LAUNCHER_EXIT_REMAP", "143=0"), "php-http 1.0.0",
+                "app exit code 143 remapped to 0"), app);
+    }
+
+    @Test
+    void jvmServesStopsAndStartsAgainFromTheCache() {
+        // The JVM runs its shutdown hooks on TERM, then ends with 143, remapped to 0.
+        var app = TestApps.jvmHttp(registry.hostPort(), "1");
+        check(new Runtime("localhost/runtime-jvm", "java -XX:+UseSerialGC -jar jvm-http.jar", Map.of("LAUNCHER_EXIT_REMAP", "143=0"),
+                "jvm-http 1 ", "stopped"), app);
+    }
+
+    private static void check(Runtime runtime, TestApps.Pushed app) {
+        ContainerEngine engine = ContainerEngine.get();
+        String cache = E2E.unique("e2e-cache");
+        try {
+            int port = E2E.freePort();
+            try (AppContainer first = container(runtime, app, cache, port).start()) {
+                String body = first.awaitHttp(port, "/", Duration.ofSeconds(120));
+                assertTrue(body.startsWith(runtime.answer()), "unexpected answer: " + body);
+                for (Digest layer : app.layers()) {
+                    assertEquals(1, registry.blobGets(layer), "layer " + layer + " downloaded once by the first container");
+                }
+                stopsCleanly(runtime, first);
+            }
+
+            // Same cache volume, a new app dir, a read-only root: no layer is downloaded again.
+            long blobGets = registry.totalBlobGets();
+            port = E2E.freePort();
+            try (AppContainer second = container(runtime, app, cache, port).readOnlyRoot().start()) {
+                String body = second.awaitHttp(port, "/", Duration.ofSeconds(120));
+                assertTrue(body.startsWith(runtime.answer()), "unexpected answer: " + body);
+                assertEquals(blobGets, registry.totalBlobGets(), "the second container downloaded blobs:\n" + second.logs());
+                stopsCleanly(runtime, second);
+            }
+        } finally {
+            engine.run("volume", "rm", "-f", cache);
+        }
+    }
+
+    private static AppContainer container(Runtime runtime, TestApps.Pushed app, String cacheVolume, int port) {
+        AppContainer container = new AppContainer(runtime.image())
+                .env("ARTIFACT", app.tagged())
+                .env("RUNARGS", runtime.runArgs())
+                .env("LAUNCHER_INSECURE", registry.hostPort())
+                .env("LAUNCHER_GRACE", Integer.toString(GRACE_SECONDS))
+                .env("PORT", Integer.toString(port))
+                .volume(cacheVolume, "/var/cache/launcher");
+        runtime.env().forEach(container::env);
+        return container;
+    }
+
+    /**
+     * The engine's stop waits longer than the launcher's grace, so a 137 would mean the launcher had to
+     * kill the app; the app's own stop line shows it ran its shutdown path.
+     */
+    private static void stopsCleanly(Runtime runtime, AppContainer container) {
+        AppContainer.Stopped stopped = container.stop(GRACE_SECONDS + 20);
+        System.err.printf("e2e: %s stopped in %d ms, exit %d%n", runtime.image(), stopped.took().toMillis(), stopped.exitCode());
+        assertEquals(0, stopped.exitCode(), "exit code after stop:\n" + stopped.logs());
+        assertTrue(stopped.logs().contains(runtime.stopLine()), "no '" + runtime.stopLine() + "' in the logs:\n" + stopped.logs());
+        assertTrue(stopped.took().toSeconds() < GRACE_SECONDS, "stop took " + stopped.took().toMillis() + " ms, the grace is "
+                + GRACE_SECONDS + " s:\n" + stopped.logs());
+    }
+}
