@@ -8,6 +8,7 @@ import dev.launcher.testing.TestRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Each runtime image serves its test app from {@code run -e ARTIFACT=... -e RUNARGS=...}, stops cleanly on
+ * The runtime images run as uid 10001 with the launcher as ENTRYPOINT (PID 1) and carry OCI labels.
+ * Each serves its test app from {@code run -e ARTIFACT=... -e RUNARGS=...}, stops cleanly on
  * {@code stop} with the right exit code inside the grace period, and a second container on the same cache
  * volume, with a read-only root, starts without downloading anything.
  */
@@ -66,6 +68,22 @@ class RuntimeImagesE2EIT {
                 "jvm-http 1 ", "stopped"), app);
     }
 
+    @Test
+    void imagesAreNonRootWithTheLauncherAsEntrypointAndOciLabels() {
+        E2E.buildImages();
+        ContainerEngine engine = ContainerEngine.get();
+        for (String runtime : List.of("node", "php", "jvm")) {
+            String image = "localhost/runtime-" + runtime;
+            String config = engine.ok("image", "inspect", "--format",
+                    "{{.Config.User}}|{{json .Config.Entrypoint}}|{{index .Config.Labels \"org.opencontainers.image.title\"}}", image).strip();
+            assertEquals("10001:10001|[\"/opt/launcher/bin/launcher\"]|runtime-" + runtime, config, image);
+            String labels = engine.ok("image", "inspect", "--format", "{{json .Config.Labels}}", image);
+            for (String label : List.of("description", "source", "licenses")) {
+                assertTrue(labels.contains("\"org.opencontainers.image." + label + "\""), image + " has no " + label + " label: " + labels);
+            }
+        }
+    }
+
     private static void check(Runtime runtime, TestApps.Pushed app) {
         ContainerEngine engine = ContainerEngine.get();
         String cache = E2E.unique("e2e-cache");
@@ -74,6 +92,10 @@ class RuntimeImagesE2EIT {
             try (AppContainer first = container(runtime, app, cache, port).start()) {
                 String body = first.awaitHttp(port, "/", Duration.ofSeconds(120));
                 assertTrue(body.startsWith(runtime.answer()), "unexpected answer: " + body);
+                // The launcher is PID 1, and everything runs as the image's unprivileged user.
+                assertTrue(engine.ok("exec", first.name(), "cat", "/proc/1/cmdline").contains("dev.launcher.cli.Main"),
+                        "PID 1 is not the launcher");
+                assertEquals("10001 10001", engine.ok("exec", first.name(), "sh", "-c", "echo $(id -u) $(stat -c %u /proc/1)").strip());
                 for (Digest layer : app.layers()) {
                     assertEquals(1, registry.blobGets(layer), "layer " + layer + " downloaded once by the first container");
                 }
