@@ -20,12 +20,20 @@ public final class Reaper {
     private final CompletableFuture<ChildExit> mainExit = new CompletableFuture<>();
     private volatile long mainPid;
 
+    private static Reaper started;
+
     private Reaper() {}
 
-    public static Reaper start() {
-        Reaper reaper = new Reaper();
-        Thread.ofPlatform().name("reaper").daemon().start(reaper::loop);
-        return reaper;
+    /**
+     * The process's one reaper, started on first use: two would each take the other's app for an orphan
+     * (the build's AOT training runs the launcher twice in one JVM).
+     */
+    public static synchronized Reaper start() {
+        if (started == null) {
+            started = new Reaper();
+            Thread.ofPlatform().name("reaper").daemon().start(started::loop);
+        }
+        return started;
     }
 
     /**
