@@ -165,11 +165,6 @@ public final class Posix {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle WAITPID = errnoHandle("waitpid",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle CHDIR = errnoHandle("chdir", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle GETCWD = errnoHandle("getcwd", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle EXECVE = errnoHandle("execve",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle STRERROR = handle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     /** posix_spawn returns the error number instead of setting errno. */
     private static final MethodHandle POSIX_SPAWN = handle("posix_spawn",
@@ -200,20 +195,36 @@ public final class Posix {
     private static final MethodHandle SIGEMPTYSET = handle("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle SIGFILLSET = handle("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle SIGDELSET = handle("sigdelset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    /** Returns the error number instead of setting errno. */
-    private static final MethodHandle PTHREAD_SIGMASK = handle("pthread_sigmask",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    /** long syscall(long number, ...), for rt_sigaction(sig, act, oldact, sigsetsize). */
-    private static final MethodHandle SYSCALL_RT_SIGACTION = LINKER.downcallHandle(LIBC.findOrThrow("syscall"),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-    /** glibc ≥ 2.34 (Linux ≥ 5.11 for the flag); null elsewhere: we then fcntl each fd in /proc/self/fd. */
-    private static final MethodHandle CLOSE_RANGE = optionalErrnoHandle("close_range",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    /** int fcntl(int fd, int cmd, ...): the argument is variadic. */
-    private static final MethodHandle FCNTL = LINKER.downcallHandle(LIBC.findOrThrow("fcntl"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+
+    /*
+     * Linking a downcall generates a stub class, about 5 ms each at start. These are used only by exec mode
+     * or to describe an error, so they are linked on first use (a holder class is initialised when first
+     * touched) instead of on every container start.
+     */
+    private static final class ExecCalls {
+        private static final MethodHandle CHDIR = errnoHandle("chdir", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        private static final MethodHandle GETCWD = errnoHandle("getcwd", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG));
+        private static final MethodHandle EXECVE = errnoHandle("execve",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+        /** Returns the error number instead of setting errno. */
+        private static final MethodHandle PTHREAD_SIGMASK = handle("pthread_sigmask",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        /** long syscall(long number, ...), for rt_sigaction(sig, act, oldact, sigsetsize). */
+        private static final MethodHandle SYSCALL_RT_SIGACTION = LINKER.downcallHandle(LIBC.findOrThrow("syscall"),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+        /** glibc ≥ 2.34 (Linux ≥ 5.11 for the flag); null elsewhere: we then fcntl each fd in /proc/self/fd. */
+        private static final MethodHandle CLOSE_RANGE = optionalErrnoHandle("close_range",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        /** int fcntl(int fd, int cmd, ...): the argument is variadic. */
+        private static final MethodHandle FCNTL = LINKER.downcallHandle(LIBC.findOrThrow("fcntl"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+    }
+
+    private static final class ErrorText {
+        private static final MethodHandle STRERROR = handle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
 
     private Posix() {}
 
@@ -513,7 +524,7 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment path = arena.allocateFrom(checkNul(dir.toString()));
-            int result = call("chdir", () -> (int) CHDIR.invokeExact(state, path));
+            int result = call("chdir", () -> (int) ExecCalls.CHDIR.invokeExact(state, path));
             if (result != 0) {
                 int errno = errno(state);
                 String file = dir.toString();
@@ -553,15 +564,15 @@ public final class Posix {
             MemorySegment savedMask = arena.allocate(SIGSET_BYTES, 8);
             MemorySegment empty = emptySignalSet(arena);
             check("pthread_sigmask", call("pthread_sigmask",
-                    () -> (int) PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, empty, savedMask)));
+                    () -> (int) ExecCalls.PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, empty, savedMask)));
             List<Integer> wereIgnored = resetIgnoredSignals(arena);
-            int result = call("execve", () -> (int) EXECVE.invokeExact(state, path, argvArray, envp));
+            int result = call("execve", () -> (int) ExecCalls.EXECVE.invokeExact(state, path, argvArray, envp));
             int errno = errno(state);
             // Still here: put the JVM back as it was.
             for (int sig : wereIgnored) {
                 rtSigaction(arena, sig, SIG_IGN, MemorySegment.NULL);
             }
-            call("pthread_sigmask", () -> (int) PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, savedMask, MemorySegment.NULL));
+            call("pthread_sigmask", () -> (int) ExecCalls.PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, savedMask, MemorySegment.NULL));
             throw execFailure(command, resolved, cwd, result == -1 ? errno : EINVAL);
         }
     }
@@ -598,16 +609,16 @@ public final class Posix {
             act.set(JAVA_LONG, 0, handler);
         }
         MemorySegment newAction = act;
-        long result = call("rt_sigaction", () -> (long) SYSCALL_RT_SIGACTION.invokeExact(
+        long result = call("rt_sigaction", () -> (long) ExecCalls.SYSCALL_RT_SIGACTION.invokeExact(
                 state, SYS_RT_SIGACTION, (long) sig, newAction, old, KERNEL_SIGSET_BYTES));
         return result == 0;
     }
 
     private static void markDescriptorsCloseOnExec() {
-        if (CLOSE_RANGE != null) {
+        if (ExecCalls.CLOSE_RANGE != null) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment state = arena.allocate(CALL_STATE);
-                int result = call("close_range", () -> (int) CLOSE_RANGE.invokeExact(state, 3, -1, CLOSE_RANGE_CLOEXEC));
+                int result = call("close_range", () -> (int) ExecCalls.CLOSE_RANGE.invokeExact(state, 3, -1, CLOSE_RANGE_CLOEXEC));
                 if (result == 0) {
                     return;
                 }
@@ -621,7 +632,7 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             for (int fd : openDescriptors()) {
-                int result = call("fcntl", () -> (int) FCNTL.invokeExact(state, fd, F_SETFD, FD_CLOEXEC));
+                int result = call("fcntl", () -> (int) ExecCalls.FCNTL.invokeExact(state, fd, F_SETFD, FD_CLOEXEC));
                 if (result != 0 && errno(state) != EBADF) {
                     throw new IllegalStateException("fcntl(" + fd + ", F_SETFD, FD_CLOEXEC) failed: " + describe(errno(state)));
                 }
@@ -642,7 +653,7 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment buffer = arena.allocate(PATH_MAX);
-            MemorySegment result = call("getcwd", () -> (MemorySegment) GETCWD.invokeExact(state, buffer, PATH_MAX));
+            MemorySegment result = call("getcwd", () -> (MemorySegment) ExecCalls.GETCWD.invokeExact(state, buffer, PATH_MAX));
             if (result.address() == 0) {
                 throw new IllegalStateException("getcwd failed: " + describe(errno(state)));
             }
@@ -745,7 +756,7 @@ public final class Posix {
             default -> "errno " + errno;
         };
         // glibc's strerror is thread-safe since 2.32 (and returns a static string for known errors).
-        MemorySegment text = call("strerror", () -> (MemorySegment) STRERROR.invokeExact(errno));
+        MemorySegment text = call("strerror", () -> (MemorySegment) ErrorText.STRERROR.invokeExact(errno));
         return (text.address() == 0 ? "unknown error" : text.reinterpret(1024).getString(0)) + " (" + name + ")";
     }
 
