@@ -3,6 +3,8 @@ package dev.launcher.supervise;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +19,8 @@ public final class Reaper {
     private static final long SETTLE_MILLIS = JdkChildren.canTell() ? 20 : 250;
 
     private final Object spawnLock = new Object();
+    /** Released by each spawn, so that a reaper waiting for its first child looks at once, not up to 20 ms later. */
+    private final Semaphore spawned = new Semaphore(0);
     private final CompletableFuture<ChildExit> mainExit = new CompletableFuture<>();
     private volatile long mainPid;
 
@@ -44,6 +48,7 @@ public final class Reaper {
         synchronized (spawnLock) {
             long pid = spawn.getAsLong();
             mainPid = pid;
+            spawned.release();
             return pid;
         }
     }
@@ -65,7 +70,7 @@ public final class Reaper {
             while (true) {
                 Optional<ChildExit> exited = Posix.peekExited(true);
                 if (exited.isEmpty()) {
-                    pause(20); // no children at all yet
+                    awaitSpawn(); // no children at all yet
                     continue;
                 }
                 reapOrLeave(exited.get().pid());
@@ -90,6 +95,15 @@ public final class Reaper {
         pause(SETTLE_MILLIS);
         if (Posix.peekExited(pid).isPresent() && !JdkChildren.owns(pid)) {
             Posix.reap(pid).ifPresent(orphan -> LOG.debug("reaped orphan pid {} ({})", orphan.pid(), orphan.shellCode()));
+        }
+    }
+
+    /** The JDK's own spawns (credential helpers) do not signal: they are left to the JDK anyway. */
+    private void awaitSpawn() {
+        try {
+            spawned.tryAcquire(20, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
