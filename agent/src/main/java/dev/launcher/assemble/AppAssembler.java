@@ -63,17 +63,29 @@ public final class AppAssembler {
             }
         }
         prepare(appDir);
-        MergedTree merged = new MergedTree(appDir);
-        for (Path tree : layerTrees) {
-            new LayerWalk(tree, merged).run();
-        }
-        try {
-            merged.finish();
-            AppDirMarker.markComplete(appDir, markerContent);
-        } catch (IOException e) {
-            throw writeFailure(appDir, "", e);
+        try (MergedTree merged = new MergedTree(appDir)) {
+            for (Path tree : layerTrees) {
+                new LayerWalk(tree, merged).run();
+                awaitCopies(merged, tree);
+            }
+            try {
+                merged.finish();
+                AppDirMarker.markComplete(appDir, markerContent);
+            } catch (IOException e) {
+                throw writeFailure(appDir, "", e);
+            }
         }
         log.debug("assembled {} from {} layers", appDir, layerTrees.size());
+    }
+
+    /** A layer's copies end before the next layer, whose entries may replace them. */
+    private static void awaitCopies(MergedTree merged, Path tree) {
+        try {
+            merged.awaitCopies();
+        } catch (IOException e) {
+            throw LauncherException.cacheIo("assembling the app dir from layer tree " + tree + " failed: " + e
+                    + "; check free space and permissions of the app dir and the cache", e);
+        }
     }
 
     /** The marker line of the last complete assembly of {@code appDir}; empty if there is none or it was interrupted. */
