@@ -34,6 +34,10 @@ if ! image_exists "$debian"; then
 fi
 
 dist=${LAUNCHER_DIST:-agent/target/launcher}
+if [[ -n ${LAUNCHER_DIST:-} && ! -x $dist/bin/launcher ]]; then
+  echo "build-images: LAUNCHER_DIST=$dist holds no bin/launcher (an absolute path, or one relative to the repository)" >&2
+  exit 64
+fi
 if [[ ! -x $dist/bin/launcher ]]; then
   echo "build-images: building the launcher distribution (mvn package)" >&2
   mvn -q -B package -DskipTests >&2

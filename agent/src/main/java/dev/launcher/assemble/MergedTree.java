@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The app directory as layers are laid onto it, lowest first.
@@ -119,10 +120,19 @@ final class MergedTree implements AutoCloseable {
         }
     }
 
+    /** After a failure, no copy may still be writing into the app dir once assembly has returned. */
     @Override
     public void close() {
-        if (copiers != null) {
-            copiers.shutdownNow();
+        if (copiers == null) {
+            return;
+        }
+        copiers.shutdownNow();
+        try {
+            if (!copiers.awaitTermination(1, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("file copies into " + appDir + " did not stop within a minute");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

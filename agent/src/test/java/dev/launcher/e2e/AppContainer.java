@@ -48,8 +48,13 @@ final class AppContainer implements AutoCloseable {
     }
 
     AppContainer start() {
-        engine.ok(runArguments().toArray(String[]::new));
         started = true;
+        try {
+            engine.ok(runArguments().toArray(String[]::new));
+        } catch (AssertionError e) {
+            close(); // run -d can create the container and then fail to start it; the caller never gets to close it
+            throw e;
+        }
         return this;
     }
 

@@ -34,7 +34,7 @@ class KubePlayE2EIT {
             Path entrypoint = KubeManifest.read("entrypoint.yaml")
                     .forThisMachine("localhost/runtime-node:latest", app.tagged(), registry.hostPort(), nodeCache, port)
                     .write(work);
-            String logs = play(engine, entrypoint, port, "node-http-pod-0-app");
+            String logs = play(engine, entrypoint, port, "node-http");
             assertTrue(logs.contains("resolved " + app.tagged()), "the launcher did not log its pull:\n" + logs);
             for (Digest layer : app.layers()) {
                 assertEquals(1, registry.blobGets(layer), "layer " + layer + " downloaded once");
@@ -46,22 +46,31 @@ class KubePlayE2EIT {
                     .forThisMachine("localhost/runtime-node:latest", app.tagged(), registry.hostPort(), nodeCache, port)
                     .replace("image: node:22-bookworm-slim", "image: localhost/runtime-base-node:latest")
                     .write(work);
-            play(engine, init, port, "node-http-init-pod-0-app");
+            play(engine, init, port, "node-http-init");
             assertEquals(blobGets, registry.totalBlobGets(), "the init container downloaded again from a warm node cache");
         }
     }
 
     /** kube play, a request to the app, its container's logs, kube down. */
-    private static String play(ContainerEngine engine, Path manifest, int port, String appContainer) throws IOException {
+    private static String play(ContainerEngine engine, Path manifest, int port, String deployment) throws IOException {
         try {
             ContainerEngine.Result played = engine.run(Duration.ofMinutes(3), "kube", "play", "--network", "host", manifest.toString());
             assertEquals(0, played.exitCode(), played.toString() + "\n" + Files.readString(manifest));
+            String appContainer = appContainerOf(engine, deployment);
             String body = HttpProbe.awaitOk(port, "/", Duration.ofSeconds(60), () -> true, () -> podLogs(engine, appContainer));
             assertTrue(body.startsWith("node-http 1.0.0"), body);
             return podLogs(engine, appContainer);
         } finally {
             engine.run(Duration.ofMinutes(2), "kube", "down", manifest.toString());
         }
+    }
+
+    /** podman names a Deployment's pod DEPLOYMENT-pod (4.3: DEPLOYMENT-pod-0) and its containers POD-CONTAINER. */
+    private static String appContainerOf(ContainerEngine engine, String deployment) {
+        String pods = engine.ok("pod", "ps", "--format", "{{.Name}}");
+        return pods.lines().filter(name -> name.matches(java.util.regex.Pattern.quote(deployment) + "-pod(-[0-9]+)?"))
+                .findFirst().map(pod -> pod + "-app")
+                .orElseThrow(() -> new AssertionError("no pod of deployment " + deployment + " among: " + pods));
     }
 
     private static String podLogs(ContainerEngine engine, String container) {
