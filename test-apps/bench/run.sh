@@ -144,20 +144,27 @@ warm_start() {
     "$(secs "${m[1]}")" "$(ratio "${m[0]}" "${m[1]}")" "<= 1.2x" "$(yesno le "${m[0]}" "$(python3 -c "print(${m[1]}*1.2)")")"
 }
 
+# One cold pull of $tag/REPO:1 beside the peer, each run from an empty cache and app dir (hyperfine JSON in
+# $work/NAME.json), then one more run whose stage lines become a note.   cold_pull NAME REPO PEER LABEL
+cold_pull() {
+  local name=$1 repo=$2 peer=$3 label=$4
+  local env="ARTIFACT=$registry/$tag/$repo:1 LAUNCHER_INSECURE=$registry LAUNCHER_CACHE=$work/cold-cache LAUNCHER_APP_DIR=$work/cold-app RUNARGS=true"
+  bench "$name" --runs "$heavy" \
+    --prepare "rm -rf $work/cold-cache $work/cold-app" --prepare true \
+    -n launcher "env $env $launcher" \
+    -n peer "$peer $registry/$tag/$repo:1"
+  rm -rf "$work/cold-cache" "$work/cold-app"
+  env $env "$launcher" 2> "$work/$name.err"; rm -rf "$work/cold-cache" "$work/cold-app"
+  note "$label, launcher stages of one run: $(stages "$work/$name.err")"
+}
+
 # Cold start of one 200 MB incompressible tar+gzip layer: empty cache and app dir on every run.
 # Peer: skopeo copy (digest checks) + tar -xzf. Second row: against the slowest single stage a pull
 # cannot avoid (download, gunzip, sha256), each timed alone on the same blob.
 cold_big() {
   local peer=$1
   make_big
-  local env="ARTIFACT=$registry/$tag/big:1 LAUNCHER_INSECURE=$registry LAUNCHER_CACHE=$work/cold-cache LAUNCHER_APP_DIR=$work/cold-app RUNARGS=true"
-  bench cold-big --runs "$heavy" \
-    --prepare "rm -rf $work/cold-cache $work/cold-app" --prepare true \
-    -n launcher "env $env $launcher" \
-    -n peer "$peer $registry/$tag/big:1"
-  rm -rf "$work/cold-cache" "$work/cold-app"
-  env $env "$launcher" 2> "$work/cold-big.err"; rm -rf "$work/cold-cache" "$work/cold-app"
-  note "cold 200 MB, launcher stages of one run: $(stages "$work/cold-big.err")"
+  cold_pull cold-big big "$peer" "cold 200 MB"
 
   local digest blob_url
   digest=$(curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$registry/v2/$tag/big/manifests/1" |
@@ -188,14 +195,7 @@ cold_big() {
 cold_node() {
   local peer=$1
   make_node
-  local env="ARTIFACT=$registry/$tag/node-http:1 LAUNCHER_INSECURE=$registry LAUNCHER_CACHE=$work/cold-cache LAUNCHER_APP_DIR=$work/cold-app RUNARGS=true"
-  bench cold-node --runs "$heavy" \
-    --prepare "rm -rf $work/cold-cache $work/cold-app" --prepare true \
-    -n launcher "env $env $launcher" \
-    -n peer "$peer $registry/$tag/node-http:1"
-  rm -rf "$work/cold-cache" "$work/cold-app"
-  env $env "$launcher" 2> "$work/cold-node.err"; rm -rf "$work/cold-cache" "$work/cold-app"
-  note "cold node app, launcher stages of one run: $(stages "$work/cold-node.err")"
+  cold_pull cold-node node-http "$peer" "cold node app"
   local m; read -r -a m <<< "$(medians "$work/cold-node.json")"
   row "cold start, node app (node_modules + app, 2 layers)" "$(secs "${m[0]}")" "peer-skopeo-tar.sh" "$(secs "${m[1]}")" \
     "$(ratio "${m[0]}" "${m[1]}")" "<= 0.8x" "$(yesno le "${m[0]}" "$(python3 -c "print(${m[1]}*0.8)")")"

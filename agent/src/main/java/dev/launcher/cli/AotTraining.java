@@ -3,15 +3,18 @@ package dev.launcher.cli;
 import dev.launcher.Launcher;
 import dev.launcher.cache.CacheStore;
 import dev.launcher.config.ConfigResolver;
+import dev.launcher.oci.Descriptor;
 import dev.launcher.oci.Digest;
 import dev.launcher.pack.DirectoryPacker;
+import dev.launcher.push.ArtifactPusher;
+import dev.launcher.push.ManifestWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,8 +30,6 @@ import java.util.Map;
  * build stays offline.
  */
 public final class AotTraining {
-    private static final String TAR_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
-
     private AotTraining() {}
 
     public static void main(String[] args) throws IOException {
@@ -56,28 +57,20 @@ public final class AotTraining {
         System.exit(0);
     }
 
-    /** A tar+gzip layer of one small app dir, an empty config and their manifest, published as verified blobs. */
+    /** One directory layer as `launcher push` makes it, its config and manifest, published as verified blobs. */
     private static Digest seedCache(Path dir, Path cache) throws IOException {
         Path source = Files.createDirectories(dir.resolve("source"));
         Files.writeString(source.resolve("app.txt"), "an app for the AOT training run\n");
         ByteArrayOutputStream layer = new ByteArrayOutputStream();
         new DirectoryPacker(Instant.EPOCH).packContents(source, layer);
-        byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
-        Digest layerDigest = Digest.sha256(layer.toByteArray());
-        Digest configDigest = Digest.sha256(config);
-        String manifest = """
-                {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",\
-                "artifactType":"application/vnd.unknown.artifact.v1",\
-                "config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"%s","size":%d},\
-                "layers":[{"mediaType":"%s","digest":"%s","size":%d,\
-                "annotations":{"io.deis.oras.content.unpack":"true","org.opencontainers.image.title":"app"}}]}"""
-                .formatted(configDigest, config.length, TAR_GZIP, layerDigest, layer.size());
-        byte[] manifestBytes = manifest.getBytes(StandardCharsets.UTF_8);
-        Digest manifestDigest = Digest.sha256(manifestBytes);
+        Descriptor layerDescriptor = new Descriptor(ArtifactPusher.TAR_GZIP, Digest.sha256(layer.toByteArray()), layer.size(), Map.of());
+        Descriptor config = ManifestWriter.emptyConfig();
+        byte[] manifest = ManifestWriter.write(ArtifactPusher.ARTIFACT_TYPE, config, List.of(layerDescriptor));
+        Digest manifestDigest = Digest.sha256(manifest);
         try (CacheStore store = CacheStore.open(cache)) {
-            publish(store, layer.toByteArray(), layerDigest);
-            publish(store, config, configDigest);
-            publish(store, manifestBytes, manifestDigest);
+            publish(store, layer.toByteArray(), layerDescriptor.digest());
+            publish(store, ManifestWriter.EMPTY_CONFIG_CONTENT, config.digest());
+            publish(store, manifest, manifestDigest);
         }
         return manifestDigest;
     }

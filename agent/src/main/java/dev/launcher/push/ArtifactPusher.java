@@ -51,10 +51,9 @@ public final class ArtifactPusher {
             for (Path path : paths) {
                 layers.add(pushLayer(ref, path, work));
             }
-            Path config = Files.writeString(work.resolve("config.json"), "{}");
+            Path config = Files.write(work.resolve("config.json"), ManifestWriter.EMPTY_CONFIG_CONTENT);
             registry.pushBlob(ref, config);
-            Descriptor configDescriptor = new Descriptor(ManifestWriter.EMPTY_CONFIG, Digest.sha256("{}".getBytes()), 2, Map.of());
-            byte[] manifest = ManifestWriter.write(ARTIFACT_TYPE, configDescriptor, layers);
+            byte[] manifest = ManifestWriter.write(ARTIFACT_TYPE, ManifestWriter.emptyConfig(), layers);
             Digest digest = registry.pushManifest(ref, manifest);
             LOG.info("pushed {} ({} layers) as {}", ref, layers.size(), digest);
             return ref.withDigest(digest);

@@ -73,15 +73,6 @@ final class AppContainer implements AutoCloseable {
         return new Stopped(exitCode(), took, logs());
     }
 
-    /** Waits for the container to end by itself (a run that fails at start). */
-    int awaitExit(Duration timeout) {
-        ContainerEngine.Result result = engine.run(timeout, "wait", name);
-        if (result.exitCode() != 0) {
-            throw new AssertionError(result.toString());
-        }
-        return exitCode();
-    }
-
     int exitCode() {
         return Integer.parseInt(engine.ok("inspect", "--format", "{{.State.ExitCode}}", name).strip());
     }
@@ -92,7 +83,7 @@ final class AppContainer implements AutoCloseable {
 
     /** stdout and stderr of the container: the app's output and the launcher's log lines. */
     String logs() {
-        ContainerEngine.Result result = engine.run("logs", name);
+        ProcessRun.Result result = engine.run("logs", name);
         return result.stdout() + result.stderr();
     }
 

@@ -1,9 +1,6 @@
 package dev.launcher.e2e;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,13 +21,6 @@ final class ContainerEngine {
     private ContainerEngine(String command, Map<String, String> env) {
         this.command = command;
         this.env = env;
-    }
-
-    record Result(List<String> command, int exitCode, String stdout, String stderr) {
-        @Override
-        public String toString() {
-            return String.join(" ", command) + "\nexit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
-        }
     }
 
     static synchronized ContainerEngine get() {
@@ -74,44 +64,20 @@ final class ContainerEngine {
         return isPodman() ? List.of("--read-only", "--read-only-tmpfs=false") : List.of("--read-only");
     }
 
-    Result run(Duration timeout, String... args) {
+    ProcessRun.Result run(Duration timeout, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(command);
         cmd.addAll(List.of(args));
-        try {
-            Path dir = Files.createTempDirectory("e2e-engine");
-            Path out = dir.resolve("stdout");
-            Path err = dir.resolve("stderr");
-            ProcessBuilder builder = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-            builder.environment().putAll(env);
-            Process process = builder.start();
-            if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-                throw new AssertionError(String.join(" ", cmd) + " did not finish within " + timeout.toSeconds() + " s\n"
-                        + Files.readString(err));
-            }
-            Result result = new Result(cmd, process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-            Files.delete(out);
-            Files.delete(err);
-            Files.delete(dir);
-            return result;
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + String.join(" ", cmd), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return ProcessRun.run(cmd, env, timeout);
     }
 
-    Result run(String... args) {
+    ProcessRun.Result run(String... args) {
         return run(Duration.ofMinutes(2), args);
     }
 
     /** Runs and fails the test, with the engine's output, unless it exits 0. */
     String ok(String... args) {
-        Result result = run(args);
+        ProcessRun.Result result = run(args);
         if (result.exitCode() != 0) {
             throw new AssertionError(result.toString());
         }

@@ -2,8 +2,11 @@ package dev.launcher.e2e;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Where the end-to-end suite finds the repository and the distribution, and the images it builds once per run. */
@@ -35,40 +38,20 @@ final class E2E {
     /**
      * Builds localhost/launcher and localhost/runtime-{node,php,jvm} from this build's distribution with
      * docker/build-images.sh, the script users run too; once per test JVM (a rebuild of unchanged layers
-     * is a cache hit). Its output goes to a log file, shown in full when it fails.
+     * is a cache hit). Its output is shown in full when it fails.
      */
     static synchronized void buildImages() {
         if (imagesBuilt) {
             return;
         }
         ContainerEngine engine = ContainerEngine.get();
-        try {
-            Path log = Files.createTempFile("e2e-build-images", ".log");
-            ProcessBuilder builder = new ProcessBuilder("bash", repoRoot().resolve("docker/build-images.sh").toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-            builder.environment().putAll(engine.environment());
-            builder.environment().put("CONTAINER_ENGINE", engine.name());
-            builder.environment().put("LAUNCHER_DIST", launcherHome().toString());
-            long started = System.nanoTime();
-            Process process = builder.start();
-            if (!process.waitFor(30, TimeUnit.MINUTES)) {
-                process.destroyForcibly().waitFor();
-                throw new AssertionError("docker/build-images.sh did not finish within 30 minutes:\n" + Files.readString(log));
-            }
-            if (process.exitValue() != 0) {
-                throw new AssertionError("docker/build-images.sh failed with exit " + process.exitValue() + ":\n" + Files.readString(log));
-            }
-            System.err.printf("e2e: %s built the images in %d s%n", engine.name(),
-                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
-            Files.delete(log);
-            imagesBuilt = true;
-        } catch (IOException e) {
-            throw new AssertionError("cannot run docker/build-images.sh", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        Map<String, String> env = new HashMap<>(engine.environment());
+        env.put("CONTAINER_ENGINE", engine.name());
+        env.put("LAUNCHER_DIST", launcherHome().toString());
+        long started = System.nanoTime();
+        ProcessRun.ok(List.of("bash", repoRoot().resolve("docker/build-images.sh").toString()), env, Duration.ofMinutes(30));
+        System.err.printf("e2e: %s built the images in %d s%n", engine.name(), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+        imagesBuilt = true;
     }
 
     static int freePort() {

@@ -28,7 +28,7 @@ class KubePlayE2EIT {
         E2E.buildImages();
         Path nodeCache = work.resolve("node-cache"); // made by the manifests' hostPath DirectoryOrCreate
         try (TestRegistry registry = TestRegistry.builder().start()) {
-            var app = TestApps.nodeHttp(registry.hostPort(), "1", "1.0.0", work);
+            var app = TestApps.nodeHttp(registry, "1", "1.0.0", work);
 
             int port = E2E.freePort();
             Path entrypoint = KubeManifest.read("entrypoint.yaml")
@@ -54,7 +54,7 @@ class KubePlayE2EIT {
     /** kube play, a request to the app, its container's logs, kube down. */
     private static String play(ContainerEngine engine, Path manifest, int port, String deployment) throws IOException {
         try {
-            ContainerEngine.Result played = engine.run(Duration.ofMinutes(3), "kube", "play", "--network", "host", manifest.toString());
+            ProcessRun.Result played = engine.run(Duration.ofMinutes(3), "kube", "play", "--network", "host", manifest.toString());
             assertEquals(0, played.exitCode(), played.toString() + "\n" + Files.readString(manifest));
             String appContainer = appContainerOf(engine, deployment);
             String body = HttpProbe.awaitOk(port, "/", Duration.ofSeconds(60), () -> true, () -> podLogs(engine, appContainer));
@@ -74,7 +74,7 @@ class KubePlayE2EIT {
     }
 
     private static String podLogs(ContainerEngine engine, String container) {
-        ContainerEngine.Result logs = engine.run("logs", container);
+        ProcessRun.Result logs = engine.run("logs", container);
         return logs.stdout() + logs.stderr();
     }
 }

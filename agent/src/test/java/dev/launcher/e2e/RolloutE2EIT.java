@@ -25,8 +25,8 @@ class RolloutE2EIT {
         ContainerEngine engine = ContainerEngine.get();
         String cache = E2E.unique("e2e-cache");
         try (TestRegistry registry = TestRegistry.builder().start()) {
-            var v1 = TestApps.nodeHttp(registry.hostPort(), "1", "1.0.0", work);
-            var v2 = TestApps.nodeHttp(registry.hostPort(), "2", "2.0.0", work);
+            var v1 = TestApps.nodeHttp(registry, "1", "1.0.0", work);
+            var v2 = TestApps.nodeHttp(registry, "2", "2.0.0", work);
             assertEquals(v1.layers().get(0), v2.layers().get(0), "both versions share the node_modules layer");
 
             assertEquals("node-http 1.0.0", serve(registry, cache, v1.tagged()));

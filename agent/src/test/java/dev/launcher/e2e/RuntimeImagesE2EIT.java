@@ -48,14 +48,14 @@ class RuntimeImagesE2EIT {
     @Test
     void nodeServesStopsAndStartsAgainFromTheCache() throws IOException {
         // node-http handles TERM itself: it closes the server, logs "stopped" and exits 0.
-        var app = TestApps.nodeHttp(registry.hostPort(), "1", "1.0.0", work);
+        var app = TestApps.nodeHttp(registry, "1", "1.0.0", work);
         check(new Runtime("localhost/runtime-node", "node server.js", Map.of(), "node-http 1.0.0", "stopped"), app);
     }
 
     @Test
     void phpServesStopsAndStartsAgainFromTheCache() throws IOException {
         // PHP's built-in server dies of TERM (143): LAUNCHER_EXIT_REMAP makes that the clean stop it is.
-        var app = TestApps.phpHttp(registry.hostPort(), "1", work);
+        var app = TestApps.phpHttp(registry, "1", work);
         check(new Runtime("localhost/runtime-php", "./run.sh", Map.of("LAUNCHER_EXIT_REMAP", "143=0"), "php-http 1.0.0",
                 "app exit code 143 remapped to 0"), app);
     }
@@ -63,7 +63,7 @@ class RuntimeImagesE2EIT {
     @Test
     void jvmServesStopsAndStartsAgainFromTheCache() {
         // The JVM runs its shutdown hooks on TERM, then ends with 143, remapped to 0.
-        var app = TestApps.jvmHttp(registry.hostPort(), "1");
+        var app = TestApps.jvmHttp(registry, "1");
         check(new Runtime("localhost/runtime-jvm", "java -XX:+UseSerialGC -jar jvm-http.jar", Map.of("LAUNCHER_EXIT_REMAP", "143=0"),
                 "jvm-http 1 ", "stopped"), app);
     }

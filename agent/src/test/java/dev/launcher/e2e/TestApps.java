@@ -4,13 +4,10 @@ import static dev.launcher.it.LauncherProcess.launcher;
 
 import dev.launcher.oci.Descriptor;
 import dev.launcher.oci.Digest;
+import dev.launcher.oci.ImageManifest;
 import dev.launcher.oci.ManifestParser;
+import dev.launcher.testing.TestRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -18,9 +15,10 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,7 +27,8 @@ import java.util.regex.Pattern;
  * developer loop does it.
  */
 final class TestApps {
-    private static boolean nodeModulesReady;
+    /** node_modules staged once per run: every version of node-http shares this layer. */
+    private static Path nodeDependencies;
 
     private TestApps() {}
 
@@ -40,11 +39,9 @@ final class TestApps {
      * node-http as two layers, node_modules and the app's own files, so that a new version of the app
      * re-uses the dependency layer. {@code version} goes into version.txt.
      */
-    static Pushed nodeHttp(String registry, String tag, String version, Path work) throws IOException {
-        prepareNodeModules();
+    static Pushed nodeHttp(TestRegistry registry, String tag, String version, Path work) throws IOException {
         Path source = E2E.repoRoot().resolve("test-apps/node-http");
-        Path deps = Files.createDirectories(work.resolve("node-deps-" + tag));
-        copyTree(source.resolve("node_modules"), deps.resolve("node_modules"));
+        Path deps = nodeDependencies();
         Path app = Files.createDirectories(work.resolve("node-app-" + tag));
         for (String file : List.of("server.js", "package.json")) {
             Files.copy(source.resolve(file), app.resolve(file));
@@ -54,14 +51,14 @@ final class TestApps {
     }
 
     /** php-http as one layer: run.sh, public/ and version.txt at the app dir's root. */
-    static Pushed phpHttp(String registry, String tag, Path work) throws IOException {
+    static Pushed phpHttp(TestRegistry registry, String tag, Path work) throws IOException {
         Path app = work.resolve("php-app-" + tag);
         copyTree(E2E.repoRoot().resolve("test-apps/php-http"), app);
         return push(registry, "e2e/php-http:" + tag, app);
     }
 
     /** jvm-http's jar, built by Maven before this module, as a single titled layer: /app/jvm-http.jar. */
-    static Pushed jvmHttp(String registry, String tag) {
+    static Pushed jvmHttp(TestRegistry registry, String tag) {
         Path jar = E2E.jvmAppJar();
         if (!Files.isRegularFile(jar)) {
             throw new AssertionError(jar + " is missing: the root build makes it (module test-apps/jvm-http)");
@@ -69,8 +66,9 @@ final class TestApps {
         return push(registry, "e2e/jvm-http:" + tag, jar);
     }
 
-    static Pushed push(String registry, String repoAndTag, Path... paths) {
-        List<String> args = new ArrayList<>(List.of("push", "--insecure", registry, registry + "/" + repoAndTag));
+    static Pushed push(TestRegistry registry, String repoAndTag, Path... paths) {
+        String host = registry.hostPort();
+        List<String> args = new ArrayList<>(List.of("push", "--insecure", host, host + "/" + repoAndTag));
         for (Path p : paths) {
             args.add(p.toString());
         }
@@ -79,49 +77,34 @@ final class TestApps {
             throw new AssertionError("launcher push failed: " + result);
         }
         String pinned = result.stdout().strip();
-        return new Pushed(registry + "/" + repoAndTag, pinned, layersOf(registry, pinned));
+        return new Pushed(host + "/" + repoAndTag, pinned, layersOf(registry, pinned));
     }
 
     /** The layer digests, read back from the registry, so that a test can count GETs of each. */
-    private static List<Digest> layersOf(String registry, String pinned) {
+    private static List<Digest> layersOf(TestRegistry registry, String pinned) {
         Matcher m = Pattern.compile("^[^/]+/(.+):[^:/@]+@(sha256:[0-9a-f]{64})$").matcher(pinned);
         if (!m.matches()) {
             throw new AssertionError("push printed no pinned reference: " + pinned);
         }
-        try (var http = HttpClient.newHttpClient()) {
-            var request = HttpRequest.newBuilder(
-                            URI.create("http://" + registry + "/v2/" + m.group(1) + "/manifests/" + m.group(2)))
-                    .header("Accept", "application/vnd.oci.image.manifest.v1+json").build();
-            byte[] body = http.send(request, HttpResponse.BodyHandlers.ofByteArray()).body();
-            var parsed = (ManifestParser.Image) ManifestParser.parse(body, pinned);
-            return parsed.manifest().layers().stream().map(Descriptor::digest).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        byte[] body = registry.client().send(registry.client().request("/v2/" + m.group(1) + "/manifests/" + m.group(2))
+                .header("Accept", ImageManifest.OCI_MANIFEST).GET().build()).body();
+        var parsed = (ManifestParser.Image) ManifestParser.parse(body, pinned);
+        return parsed.manifest().layers().stream().map(Descriptor::digest).toList();
     }
 
-    /** node_modules from the committed lock file (test-apps/node-http/prepare.sh: npm ci), once per run. */
-    private static synchronized void prepareNodeModules() throws IOException {
-        if (nodeModulesReady) {
-            return;
+    /**
+     * A directory holding node_modules from the committed lock file (test-apps/node-http/prepare.sh: npm ci,
+     * which needs npm and the npm registry), made once per run.
+     */
+    private static synchronized Path nodeDependencies() throws IOException {
+        if (nodeDependencies == null) {
+            Path source = E2E.repoRoot().resolve("test-apps/node-http");
+            ProcessRun.ok(List.of("sh", source.resolve("prepare.sh").toString()), Map.of(), Duration.ofMinutes(10));
+            Path deps = Files.createTempDirectory(E2E.launcherHome().getParent(), "e2e-node-deps"); // under target/
+            copyTree(source.resolve("node_modules"), deps.resolve("node_modules"));
+            nodeDependencies = deps;
         }
-        Path prepare = E2E.repoRoot().resolve("test-apps/node-http/prepare.sh");
-        try {
-            Path log = Files.createTempFile("e2e-npm", ".log");
-            Process p = new ProcessBuilder("sh", prepare.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new AssertionError(prepare + " failed (it needs npm and the npm registry):\n" + Files.readString(log));
-            }
-            Files.delete(log);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-        nodeModulesReady = true;
+        return nodeDependencies;
     }
 
     /** Copies a tree as it is: symlinks stay symlinks (node_modules/.bin has them), modes are kept. */

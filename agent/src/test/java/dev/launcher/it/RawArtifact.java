@@ -90,15 +90,15 @@ final class RawArtifact {
         }
 
         Tar symlink(String name, String target) throws IOException {
-            TarArchiveEntry entry = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
-            entry.setLinkName(target);
-            tar.putArchiveEntry(entry);
-            tar.closeArchiveEntry();
-            return this;
+            return link(name, target, TarArchiveEntry.LF_SYMLINK);
         }
 
         Tar hardlink(String name, String target) throws IOException {
-            TarArchiveEntry entry = new TarArchiveEntry(name, TarArchiveEntry.LF_LINK);
+            return link(name, target, TarArchiveEntry.LF_LINK);
+        }
+
+        private Tar link(String name, String target, byte type) throws IOException {
+            TarArchiveEntry entry = new TarArchiveEntry(name, type);
             entry.setLinkName(target);
             tar.putArchiveEntry(entry);
             tar.closeArchiveEntry();
