@@ -30,7 +30,7 @@ import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs the stages in order: resolve → fetch + verify → unpack → assemble → supervise. */
+/** Runs the stages in order: resolve → fetch + verify + unpack (one pass) → assemble → supervise. */
 public final class Launcher {
     private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
     private final LauncherConfig config;
@@ -87,7 +87,7 @@ public final class Launcher {
                     new ManifestResolver(registry, cache, PlatformSelector.current()).resolve(config.artifact()));
             List<Lease> leases = leaseEverything(cache, artifact.manifest().layers());
             try {
-                List<Path> trees = fetchAndUnpack(cache, registry, artifact);
+                List<Path> trees = pullLayers(cache, registry, artifact);
                 clock.time("assemble", () -> {
                     new AppAssembler().assemble(trees, config.appDir(), artifact.pinned().toString());
                     return config.appDir();
@@ -113,13 +113,15 @@ public final class Launcher {
         return leases;
     }
 
-    private List<Path> fetchAndUnpack(CacheStore cache, RegistryClient registry, ResolvedArtifact artifact) {
+    /** Each layer's tree, pulled in one pass where missing: download, verify and unpack together. */
+    private List<Path> pullLayers(CacheStore cache, RegistryClient registry, ResolvedArtifact artifact) {
         List<Descriptor> layers = artifact.manifest().layers();
         BlobFetcher fetcher = new BlobFetcher(registry, cache, TransferProgress.stderrIsTerminal());
-        List<Path> blobs = clock.time("fetch", () -> inParallel(layers.size(), i -> fetcher.fetch(artifact.pinned(), layers.get(i))));
-        clock.report("verify", fetcher.hashNanos(), fetcher.downloadedBytes() + " bytes hashed while streaming");
         CachedLayerTrees trees = new CachedLayerTrees(cache);
-        return clock.time("unpack", () -> inParallel(layers.size(), i -> trees.ensure(layers.get(i), blobs.get(i))));
+        List<Path> result = clock.time("pull", () -> inParallel(layers.size(), i -> trees.ensure(layers.get(i),
+                unpack -> fetcher.feed(artifact.pinned(), layers.get(i), unpack))));
+        clock.report("verify", fetcher.hashNanos(), fetcher.downloadedBytes() + " bytes hashed while unpacking");
+        return result;
     }
 
     private static <T> List<T> inParallel(int count, IntFunction<T> work) {

@@ -5,18 +5,22 @@ import dev.launcher.cache.CacheStore;
 import dev.launcher.error.LauncherException;
 import dev.launcher.oci.Descriptor;
 import dev.launcher.oci.Digest;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Verified blob → unpacked layer tree in the cache, published by renaming a finished temp dir, so a
- * tree under its final name is always complete.
+ * Layer bytes → unpacked layer tree in the cache, published by renaming a finished temp dir once the
+ * bytes proved to be the layer's, so a tree under its final name is always complete and verified. The
+ * layer's blob itself is not kept: the tree is what every later start uses (containerd calls this
+ * discarding unpacked layers), and keeping both would write every byte twice on the cold path.
  */
 public final class CachedLayerTrees {
+    private static final Logger LOG = LoggerFactory.getLogger(CachedLayerTrees.class);
     /** The system property zstd-jni reads for where to unpack its native library. */
     private static final String ZSTD_TEMP_FOLDER = "ZstdTempFolder";
 
@@ -44,7 +48,6 @@ public final class CachedLayerTrees {
         return Digest.sha256(("file\0" + layer.title().orElseThrow() + "\0" + layer.digest()).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A layer pushed as one file (oras CLI style): a title and no request to unpack it. */
     /**
      * zstd-jni unpacks its native library into java.io.tmpdir, which a read-only root file system does not
      * have; our own temp dir on the cache volume is writable whenever unpacking is possible at all.
@@ -56,11 +59,27 @@ public final class CachedLayerTrees {
         nativeDirSet = true;
     }
 
+    /** A layer pushed as one file (oras CLI style): a title and no request to unpack it. */
     public static boolean isFileLayer(Descriptor layer) {
         return layer.title().isPresent() && !layer.isPackedDirectory();
     }
 
-    public Path ensure(Descriptor layer, Path verifiedBlob) {
+    /** Where a layer's bytes come from: the registry as they are verified, or the cache. */
+    @FunctionalInterface
+    public interface LayerBytes {
+        /**
+         * Hands the layer's bytes to {@code unpack} and returns once all of them were read and verified;
+         * throws if they were not, in which case what {@code unpack} wrote is thrown away.
+         */
+        void feed(Consumer<InputStream> unpack);
+    }
+
+    /**
+     * The layer's tree: from the cache, else unpacked from {@code bytes} into a temp dir and published
+     * under the tree key once {@code bytes} returned verified. Under the key's lock, so launchers starting
+     * together on one cache download and unpack each layer once.
+     */
+    public Path ensure(Descriptor layer, LayerBytes bytes) {
         useCacheForNativeLibraries();
         Digest key = treeKey(layer);
         Optional<Path> tree = cache.layer(key);
@@ -70,23 +89,30 @@ public final class CachedLayerTrees {
         try (var lock = cache.lock(key)) {
             tree = cache.layer(key);
             if (tree.isPresent()) {
+                LOG.debug("layer {} was unpacked by another launcher while we waited", layer.digest().shortForm());
                 return tree.get();
             }
             Path temp = cache.newTempDir();
-            try (InputStream in = Files.newInputStream(verifiedBlob)) {
-                if (isFileLayer(layer)) {
-                    new FileLayerWriter(limits).write(in, temp, layer.title().orElseThrow());
-                } else {
-                    new LayerUnpacker(limits).unpackTar(in, temp, "layer " + layer.digest());
-                }
-            } catch (IOException e) {
-                throw LauncherException.cacheIo("cannot unpack layer " + layer.digest() + " into " + temp + ": "
-                        + e.getMessage() + ": check free space on the cache volume", e);
-            } catch (LinkageError e) {
-                throw LauncherException.cacheIo("cannot load the zstd library to unpack layer " + layer.digest() + ": "
-                        + e.getMessage() + ": the cache volume must allow executable files (no noexec mount)", new IllegalStateException(e));
+            try {
+                bytes.feed(in -> unpack(layer, in, temp));
+            } catch (RuntimeException e) {
+                ExtractedTree.discard(temp, layer.digest().toString());
+                throw e;
             }
             return cache.publishLayer(temp, key);
+        }
+    }
+
+    private void unpack(Descriptor layer, InputStream in, Path temp) {
+        try {
+            if (isFileLayer(layer)) {
+                new FileLayerWriter(limits).write(in, temp, layer.title().orElseThrow());
+            } else {
+                new LayerUnpacker(limits).unpackTar(in, temp, "layer " + layer.digest());
+            }
+        } catch (LinkageError e) {
+            throw LauncherException.cacheIo("cannot load the zstd library to unpack layer " + layer.digest() + ": "
+                    + e.getMessage() + ": the cache volume must allow executable files (no noexec mount)", new IllegalStateException(e));
         }
     }
 }

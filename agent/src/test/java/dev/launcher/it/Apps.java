@@ -53,7 +53,7 @@ final class Apps {
         return result.stdout().strip();
     }
 
-    /** Digests of the layers the launcher fetched, read from its log lines. */
+    /** Digests of the blobs in the cache: manifests and configs (layers are kept as trees only). */
     static List<Digest> blobsIn(Path cache) throws IOException {
         Path dir = cache.resolve("blobs/sha256");
         if (!Files.isDirectory(dir)) {
@@ -61,6 +61,17 @@ final class Apps {
         }
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(p -> new Digest("sha256", p.getFileName().toString())).toList();
+        }
+    }
+
+    /** Keys of the published layer trees; for a tar layer, its blob digest. */
+    static List<Digest> layerTreeDigestsIn(Path cache) throws IOException {
+        Path dir = cache.resolve("layers/sha256");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> trees = Files.list(dir)) {
+            return trees.map(p -> new Digest("sha256", p.getFileName().toString())).toList();
         }
     }
 

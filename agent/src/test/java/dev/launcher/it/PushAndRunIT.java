@@ -63,7 +63,7 @@ class PushAndRunIT {
         assertTrue(Files.exists(tmp.resolve("app/extra.txt")), "file layer lands under its title");
         // The tag is resolved to a digest, and the digest is logged.
         assertTrue(result.stderr().contains("resolved " + registry.hostPort() + "/team/myapp:1.0 to sha256:"), result.stderr());
-        for (String stage : new String[] {"resolve", "fetch", "verify", "unpack", "assemble", "start"}) {
+        for (String stage : new String[] {"resolve", "pull", "verify", "assemble", "start"}) {
             assertTrue(result.stderr().contains("stage " + stage + " "), "timing line for " + stage + ":\n" + result.stderr());
         }
         assertFalse(result.stdout().contains("stage "), "logs stay off the app's stdout");

@@ -41,9 +41,41 @@ class TamperIT {
 
             assertEquals(65, result.exitCode(), result.toString());
             assertTrue(result.stderr().contains(layer.toString()), "the message names the blob: " + result.stderr());
+            // The unpacker met the damage first (gzip fails on it); the message still blames the bytes, not the archive.
+            assertTrue(result.stderr().contains("does not match its digest"), result.stderr());
             assertFalse(Files.exists(marker), "nothing ran");
             assertFalse(Apps.blobsIn(tmp.resolve("cache")).contains(layer), "the tampered blob is not cached");
             assertEquals(0, Apps.layerTreesIn(tmp.resolve("cache")), "no layer tree was published");
+            assertFalse(Files.exists(tmp.resolve("app/run.sh")), "the app dir was not assembled");
+        }
+    }
+
+    /**
+     * Unpacking and verifying are one pass: here the damage keeps the archive valid (a byte of a file in an
+     * uncompressed tar), so the unpack succeeds and only the digest, checked at the end, catches it.
+     */
+    @Test
+    void tamperedLayerThatStillUnpacksIsNotPublished(@TempDir Path tmp) throws IOException {
+        try (TestRegistry registry = TestRegistry.builder().start()) {
+            String content = "echo never\n".repeat(200);
+            byte[] tar = new RawArtifact.Tar(false).file("run.sh", content, 0755).bytes();
+            RawArtifact artifact = new RawArtifact().layer(tar, "application/vnd.oci.image.layer.v1.tar", java.util.Map.of());
+            String ref = artifact.push(registry.hostPort(), "tamper/plain:1", Files.createDirectories(tmp.resolve("work")));
+            Digest layer = artifact.layers().getFirst().digest();
+            Path data = registry.blobFile(layer);
+            byte[] stored = Files.readAllBytes(data);
+            int inContent = new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("echo never") + 5;
+            stored[inContent] = 'N';
+            Files.write(data, stored);
+
+            var result = Apps.run(registry, ref, tmp.resolve("cache"), tmp.resolve("app")).run();
+
+            assertEquals(65, result.exitCode(), result.toString());
+            assertTrue(result.stderr().contains(layer.toString()) && result.stderr().contains("does not match its digest"), result.stderr());
+            assertEquals(0, Apps.layerTreesIn(tmp.resolve("cache")), "no layer tree was published");
+            try (Stream<Path> temp = Files.walk(tmp.resolve("cache/tmp"))) {
+                assertTrue(temp.noneMatch(p -> p.getFileName().toString().equals("run.sh")), "the unpacked files were removed");
+            }
             assertFalse(Files.exists(tmp.resolve("app/run.sh")), "the app dir was not assembled");
         }
     }
