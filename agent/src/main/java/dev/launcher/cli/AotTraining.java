@@ -1,10 +1,10 @@
 package dev.launcher.cli;
 
 import dev.launcher.Launcher;
-import dev.launcher.cache.CacheStore;
 import dev.launcher.config.ConfigResolver;
 import dev.launcher.oci.Descriptor;
 import dev.launcher.oci.Digest;
+import dev.launcher.oci.ImageManifest;
 import dev.launcher.pack.DirectoryPacker;
 import dev.launcher.push.ArtifactPusher;
 import dev.launcher.push.ManifestWriter;
@@ -19,15 +19,16 @@ import java.util.Map;
 
 /**
  * The workload of the build's AOT training run ({@code LAUNCHER_AOT=train bin/launcher DIR}): the JDK's AOT
- * cache holds only the classes a training run loaded, and a container start of a cached, digest-pinned
- * artifact parses its manifest (Jackson), unpacks a layer (commons-compress) and assembles the app dir.
- * A training run that only supervised an app dir left those to be loaded and linked at every start.
- *
- * <p>It puts a one-layer artifact into a fresh cache under DIR, as a pull would have left it, then starts it
- * twice the way the image's ENTRYPOINT does: first in init mode, which unpacks the layer and assembles the
- * app dir; then in run mode, which finds the layer's tree and supervises {@code true}. (Two run-mode starts
- * would share one reaper, and the second would see the first app's exit.) No registry is needed, so the
- * build stays offline.
+ * cache holds only the classes a training run loaded and linked, and every other class costs each start
+ * its loading. So the run does what containers do, each the way the image's ENTRYPOINT does it:
+ * <ol>
+ *   <li>a cold pull of a tag from a registry ({@link TrainingRegistry} on loopback) in init mode: oras-java,
+ *       the JDK's HTTP client, Jackson, hashing, the streaming unpack (commons-compress) and the assembly;
+ *   <li>a warm start of the same artifact, now cached and pinned by digest, in run mode: no registry, the
+ *       cached manifest and tree, a fresh app dir, and supervising {@code true}.
+ * </ol>
+ * (Two run-mode starts would share one reaper, and the second would see the first app's exit.) The build
+ * stays offline: the registry is in this process.
  */
 public final class AotTraining {
     private AotTraining() {}
@@ -38,27 +39,35 @@ public final class AotTraining {
             System.exit(64);
         }
         Path dir = Path.of(args[0]).toAbsolutePath();
-        Path cache = dir.resolve("cache");
-        Digest manifest = seedCache(dir, cache);
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.put("ARTIFACT", "training.invalid/aot/app@" + manifest);
-        env.put("RUNARGS", "[\"true\"]");
-        env.put("LAUNCHER_CACHE", cache.toString());
-        for (String mode : new String[] {"init", "run"}) {
-            env.put("LAUNCHER_MODE", mode);
-            env.put("LAUNCHER_APP_DIR", dir.resolve("app-" + mode).toString());
-            var config = new ConfigResolver(env).resolve(ConfigResolver.Flags.NONE, ConfigResolver.Purpose.RUN);
-            int exit = Launcher.create(config).run();
-            if (exit != 0) {
-                System.err.println("AOT training: the " + mode + " start exited " + exit);
-                System.exit(exit);
-            }
+        Artifact artifact = artifact(dir);
+        try (var registry = new TrainingRegistry(artifact.blobs(), "1", artifact.manifest(), ImageManifest.OCI_MANIFEST)) {
+            String repository = registry.hostPort() + "/aot/app";
+            Map<String, String> env = new HashMap<>(System.getenv());
+            env.put("RUNARGS", "[\"true\"]");
+            env.put("LAUNCHER_CACHE", dir.resolve("cache").toString());
+            env.put("LAUNCHER_INSECURE", registry.hostPort());
+            start(env, "init", repository + ":1", dir.resolve("app-pull"));
+            start(env, "run", repository + "@" + artifact.manifest(), dir.resolve("app-run"));
         }
         System.exit(0);
     }
 
-    /** One directory layer as `launcher push` makes it, its config and manifest, published as verified blobs. */
-    private static Digest seedCache(Path dir, Path cache) throws IOException {
+    private static void start(Map<String, String> env, String mode, String ref, Path appDir) {
+        env.put("ARTIFACT", ref);
+        env.put("LAUNCHER_MODE", mode);
+        env.put("LAUNCHER_APP_DIR", appDir.toString());
+        var config = new ConfigResolver(env).resolve(ConfigResolver.Flags.NONE, ConfigResolver.Purpose.RUN);
+        int exit = Launcher.create(config).run();
+        if (exit != 0) {
+            System.err.println("AOT training: the " + mode + " start of " + ref + " exited " + exit);
+            System.exit(exit);
+        }
+    }
+
+    private record Artifact(Digest manifest, Map<Digest, byte[]> blobs) {}
+
+    /** One directory layer as `launcher push` makes it, with its config and manifest. */
+    private static Artifact artifact(Path dir) throws IOException {
         Path source = Files.createDirectories(dir.resolve("source"));
         Files.writeString(source.resolve("app.txt"), "an app for the AOT training run\n");
         ByteArrayOutputStream layer = new ByteArrayOutputStream();
@@ -67,17 +76,9 @@ public final class AotTraining {
         Descriptor config = ManifestWriter.emptyConfig();
         byte[] manifest = ManifestWriter.write(ArtifactPusher.ARTIFACT_TYPE, config, List.of(layerDescriptor));
         Digest manifestDigest = Digest.sha256(manifest);
-        try (CacheStore store = CacheStore.open(cache)) {
-            publish(store, layer.toByteArray(), layerDescriptor.digest());
-            publish(store, ManifestWriter.EMPTY_CONFIG_CONTENT, config.digest());
-            publish(store, manifest, manifestDigest);
-        }
-        return manifestDigest;
-    }
-
-    private static void publish(CacheStore store, byte[] content, Digest digest) throws IOException {
-        Path temp = store.newTempFile();
-        Files.write(temp, content);
-        store.publishBlob(temp, digest);
+        return new Artifact(manifestDigest, Map.of(
+                layerDescriptor.digest(), layer.toByteArray(),
+                config.digest(), ManifestWriter.EMPTY_CONFIG_CONTENT,
+                manifestDigest, manifest));
     }
 }
