@@ -382,15 +382,6 @@ class PosixTest {
         assertThrows(IllegalArgumentException.class, () -> Posix.signalNumber("65"));
     }
 
-    @Test
-    void waitStatusDecoding() {
-        assertEquals(new ChildExit(5, false, 3), Posix.decodeWaitStatus(5, 0x0300));
-        assertEquals(new ChildExit(5, true, 11), Posix.decodeWaitStatus(5, 0x8b), "core dumped");
-        assertEquals(new ChildExit(5, true, 9), Posix.decodeWaitStatus(5, 0x09));
-        assertThrows(IllegalStateException.class, () -> Posix.decodeWaitStatus(5, 0x137f), "stopped");
-        assertThrows(IllegalStateException.class, () -> Posix.decodeWaitStatus(5, 0xffff), "continued");
-    }
-
     /** PosixProbe in a JVM of its own, its stdout read line by line, killed on close if still running. */
     private record Probe(Process process, BufferedReader out, Path stderr) implements AutoCloseable {
         static Probe start(Path dir, String... args) throws IOException {
