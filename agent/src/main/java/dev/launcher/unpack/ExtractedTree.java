@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * against this record rather than by asking the file system for each entry), a path that
  * already exists is removed before it is replaced, and new files are opened with
  * {@code CREATE_NEW} and {@code NOFOLLOW_LINKS} so the final component cannot be a link either.
+ *
+ * <p>Small files may be written by {@link ParallelFileWriter} after this class has made their
+ * directory ({@link #clearForNonDirectory}); every other change is made here, on the tar thread.
  */
 final class ExtractedTree {
     private static final Logger log = LoggerFactory.getLogger(ExtractedTree.class);
@@ -82,20 +85,41 @@ final class ExtractedTree {
 
     /** Opens a new regular file at {@code name}, replacing whatever an earlier entry put there. */
     OutputStream newFile(String name) throws IOException {
-        Path path = clearForNonDirectory(name);
+        return createFile(clearForNonDirectory(name));
+    }
+
+    /**
+     * Creates a regular file where {@link #clearForNonDirectory} made room. Anything still there
+     * is a regular file or hard link from an earlier entry: directories and symlinks are tracked
+     * and already gone.
+     */
+    static OutputStream createFile(Path path) throws IOException {
         try {
             return Files.newOutputStream(path, NEW_FILE);
         } catch (FileAlreadyExistsException e) {
-            Files.delete(path); // a regular file or hard link from an earlier entry
+            Files.delete(path);
             return Files.newOutputStream(path, NEW_FILE);
         }
     }
 
     /** Gives a file written by {@link #newFile} its mode and mtime. */
     void finishFile(String name, int mode, FileTime mtime) throws IOException {
-        Path path = root.resolve(name);
+        finishFile(root.resolve(name), mode, mtime);
+    }
+
+    static void finishFile(Path path, int mode, FileTime mtime) throws IOException {
         setMtime(path, mtime);
         Files.setPosixFilePermissions(path, PosixModes.permissions(mode));
+    }
+
+    /** True if an earlier entry made {@code name} a directory (replacing it deletes what is below). */
+    boolean isDirectory(String name) {
+        return dirs.containsKey(name);
+    }
+
+    /** True if an earlier entry made {@code name} a symlink. */
+    boolean isSymlink(String name) {
+        return symlinks.containsKey(name);
     }
 
     /**
@@ -199,7 +223,7 @@ final class ExtractedTree {
     }
 
     /** Makes room for a non-directory at {@code name}: parent made, an earlier directory or symlink there removed. */
-    private Path clearForNonDirectory(String name) throws IOException {
+    Path clearForNonDirectory(String name) throws IOException {
         Path path = ensureParent(name);
         if (dirs.containsKey(name)) {
             TreeCleaner.deleteTree(path);

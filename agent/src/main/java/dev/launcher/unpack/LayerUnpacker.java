@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -25,6 +26,12 @@ import org.slf4j.LoggerFactory;
  * {@link UnpackLimits} before anything is written. OCI whiteouts are kept as empty marker files
  * for the assembler. On failure the target is emptied again, so a half-written layer is never
  * mistaken for a complete one.
+ *
+ * <p>Small regular files are written by a few threads ({@link ParallelFileWriter}), since creating
+ * them is most of the time a node_modules layer takes. The thread reading the tar still makes
+ * every decision and checks every bound; before any change other than a new file or directory
+ * on a fresh name it waits for the queued writes, so they never meet a link, a replacement or a
+ * deletion.
  */
 public final class LayerUnpacker {
     private static final Logger log = LoggerFactory.getLogger(LayerUnpacker.class);
@@ -41,9 +48,16 @@ public final class LayerUnpacker {
     private static final int WHITEOUT_MODE = 0644;
 
     private final UnpackLimits limits;
+    private final int writerThreads;
 
     public LayerUnpacker(UnpackLimits limits) {
+        this(limits, ParallelFileWriter.THREADS);
+    }
+
+    /** With {@code writerThreads} 0, every file is written by the tar thread itself. */
+    LayerUnpacker(UnpackLimits limits, int writerThreads) {
         this.limits = limits;
+        this.writerThreads = writerThreads;
     }
 
     public LayerUnpacker() {
@@ -72,8 +86,10 @@ public final class LayerUnpacker {
             BufferedInputStream buffered = new BufferedInputStream(source, COPY_BUFFER);
             Compression compression = Compression.detect(buffered);
             UnpackStats stats;
-            try (InputStream tarBytes = compression.decompress(buffered)) {
-                stats = new Extraction(tarBytes, new ExtractedTree(emptyTargetDir, layerName), layerName).run();
+            // Closing the extraction waits for its writer threads, so discard below cannot race them.
+            try (InputStream tarBytes = compression.decompress(buffered);
+                    Extraction extraction = new Extraction(tarBytes, new ExtractedTree(emptyTargetDir, layerName), layerName)) {
+                stats = extraction.run();
             }
             source.drain();
             complete = true;
@@ -92,10 +108,11 @@ public final class LayerUnpacker {
     }
 
     /** One pass over one tar stream. */
-    private final class Extraction {
+    private final class Extraction implements AutoCloseable {
         private final MeteredInputStream metered;
         private final TarArchiveInputStream tar;
         private final ExtractedTree tree;
+        private final ParallelFileWriter writer;
         private final String layer;
         private final byte[] buffer = new byte[COPY_BUFFER];
         private long entries;
@@ -108,6 +125,7 @@ public final class LayerUnpacker {
             this.tar = new TarArchiveInputStream(metered, StandardCharsets.UTF_8.name());
             this.tree = tree;
             this.layer = layer;
+            this.writer = new ParallelFileWriter(writerThreads, this::writeFailure);
         }
 
         UnpackStats run() throws IOException {
@@ -124,6 +142,7 @@ public final class LayerUnpacker {
                 boolean consumed = extract(entry);
                 unread = consumed ? 0 : entry.getSize();
             }
+            writer.awaitAll();
             write(null, tree::finish);
             if (skipped > 0) {
                 log.warn("layer {}: skipped {} device node/fifo/unsupported entries (first: '{}'); the launcher never creates them",
@@ -166,6 +185,7 @@ public final class LayerUnpacker {
                 return false; // the root belongs to the cache; its mode and mtime are not the layer's to set
             }
             if (Whiteouts.isWhiteout(EntryNames.fileNameOf(name))) {
+                writer.awaitAll(); // rare, and it may replace a directory holding queued files
                 // Only the name matters; data of a whiteout would be meaningless.
                 write(name, () -> {
                     tree.newFile(name).close();
@@ -178,6 +198,7 @@ public final class LayerUnpacker {
                 String target = EntryNames.normalize(rawTarget,
                         reason -> Refusal.entry(layer, raw, "is a hard link whose target '" + rawTarget + "' " + reason));
                 if (!target.equals(name)) { // a link to itself changes nothing
+                    writer.awaitAll(); // the target may be a queued file
                     write(name, () -> tree.hardLink(name, target));
                 }
                 return false;
@@ -187,6 +208,7 @@ public final class LayerUnpacker {
                 if (target.isEmpty() || target.indexOf('\0') >= 0) {
                     throw Refusal.entry(layer, raw, "is a symlink with an empty or NUL-containing target");
                 }
+                writer.awaitAll(); // it may replace a directory holding queued files
                 write(name, () -> tree.symlink(name, target, mtime));
                 return false;
             }
@@ -195,6 +217,9 @@ public final class LayerUnpacker {
                 return false;
             }
             if (entry.isDirectory()) {
+                if (writer.touchesPending(name) || tree.isSymlink(name)) {
+                    writer.awaitAll();
+                }
                 write(name, () -> tree.directory(name, mode, mtime));
                 return false;
             }
@@ -215,7 +240,16 @@ public final class LayerUnpacker {
         }
 
         private void writeFile(TarArchiveEntry entry, String name, int mode, FileTime mtime) throws IOException {
+            // Replacing a directory deletes its files, queued ones too; a second write of a name races the first.
+            if (writer.touchesPending(name) || tree.isDirectory(name) || tree.isSymlink(name)) {
+                writer.awaitAll();
+            }
             long allowed = Math.max(entry.getSize(), entry.getRealSize());
+            if (writerThreads > 0 && allowed <= ParallelFileWriter.MAX_FILE_BYTES) {
+                Path path = place(name);
+                writer.submit(name, path, readContent(entry, (int) allowed), mode, mtime);
+                return;
+            }
             OutputStream out = open(name);
             boolean written = false;
             try {
@@ -246,6 +280,26 @@ public final class LayerUnpacker {
             write(name, () -> tree.finishFile(name, mode, mtime));
         }
 
+        /** Reads a small entry whole, for a writer thread; refused like {@link #writeFile} if it expands beyond its size. */
+        private byte[] readContent(TarArchiveEntry entry, int allowed) throws IOException {
+            byte[] data = new byte[allowed];
+            int count = 0;
+            int n;
+            while (count < allowed && (n = tar.read(data, count, allowed - count)) > 0) {
+                count += n;
+            }
+            if (tar.read(buffer, 0, 1) > 0) {
+                throw Refusal.limit(layer, entry.getName(), "expands beyond the " + allowed + " bytes it declares");
+            }
+            return count == allowed ? data : Arrays.copyOf(data, count);
+        }
+
+        private Path place(String name) {
+            Path[] path = new Path[1];
+            write(name, () -> path[0] = tree.clearForNonDirectory(name));
+            return path[0];
+        }
+
         private OutputStream open(String name) {
             OutputStream[] out = new OutputStream[1];
             write(name, () -> out[0] = tree.newFile(name));
@@ -264,6 +318,11 @@ public final class LayerUnpacker {
             } catch (IOException e) {
                 throw writeFailure(name, e);
             }
+        }
+
+        @Override
+        public void close() {
+            writer.close();
         }
 
         private LauncherException writeFailure(String name, IOException e) {
