@@ -81,6 +81,7 @@ public final class Launcher {
 
     /** Resolves, fetches, verifies, unpacks and assembles; returns the ready app dir. */
     private Path prepare() {
+        AppAssembler.requireWritable(config.appDir());
         try (CacheStore cache = CacheStore.open(config.cacheRoot())) {
             RegistryClient registry = new RegistryClient(config.registries());
             ResolvedArtifact artifact = clock.time("resolve", () ->

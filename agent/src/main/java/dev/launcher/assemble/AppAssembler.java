@@ -88,6 +88,32 @@ public final class AppAssembler {
         }
     }
 
+    /**
+     * Checked before the pull: assembling comes last, and an app dir that cannot be written would fail after
+     * all the downloading. It must be a writable directory, or be creatable in the nearest directory that
+     * exists (access(2) also answers for read-only mounts, where even root cannot write).
+     *
+     * @throws LauncherException USAGE naming the directory and what is wrong with it
+     */
+    public static void requireWritable(Path appDir) {
+        Path existing = appDir;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        String problem = null;
+        if (existing == null) {
+            problem = "has no existing parent";
+        } else if (!Files.isDirectory(existing)) {
+            problem = existing.equals(appDir) ? "is not a directory" : "lies under " + existing + ", which is not a directory";
+        } else if (!Files.isWritable(existing)) {
+            problem = existing.equals(appDir) ? "is not writable" : "cannot be created: " + existing + " is not writable";
+        }
+        if (problem != null) {
+            throw LauncherException.usage("LAUNCHER_APP_DIR " + appDir + " " + problem
+                    + ": mount a writable volume there or point LAUNCHER_APP_DIR (--app-dir) elsewhere");
+        }
+    }
+
     /** The marker line of the last complete assembly of {@code appDir}; empty if there is none or it was interrupted. */
     public static Optional<String> assembledContent(Path appDir) {
         try {

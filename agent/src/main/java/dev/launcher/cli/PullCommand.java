@@ -2,6 +2,8 @@ package dev.launcher.cli;
 
 import dev.launcher.Launcher;
 import dev.launcher.config.ConfigResolver;
+import dev.launcher.error.LauncherException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,6 +21,11 @@ final class PullCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (into != null) {
+            if (options.appDir != null && !Path.of(options.appDir).toAbsolutePath().normalize()
+                    .equals(Path.of(into).toAbsolutePath().normalize())) {
+                throw LauncherException.usage("--into " + into + " and --app-dir " + options.appDir
+                        + " name different directories: give one of them");
+            }
             options.appDir = into;
         }
         var config = new ConfigResolver(System.getenv()).resolve(options.flags(null, null), ConfigResolver.Purpose.PULL);

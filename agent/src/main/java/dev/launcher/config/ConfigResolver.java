@@ -114,6 +114,9 @@ public final class ConfigResolver {
 
     private List<String> resolveCommand(Flags flags) {
         if (flags.command() != null && !flags.command().isEmpty()) {
+            if (flags.runArgs() != null) {
+                throw LauncherException.usage("both --runargs and a command after -- were given: give the command once");
+            }
             return flags.command();
         }
         return RunArgs.parse(pick(flags.runArgs(), "RUNARGS"));

@@ -402,4 +402,19 @@ class AppAssemblerTest {
     private static Object fileKey(Path path) throws IOException {
         return Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW_LINKS).fileKey();
     }
+
+    @Test
+    void appDirThatCannotBeWrittenIsAUsageErrorNamingIt() throws IOException {
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        var under = assertThrows(LauncherException.class, () -> AppAssembler.requireWritable(file.resolve("app")));
+        assertEquals(ExitCode.USAGE, under.exitCode());
+        assertTrue(under.getMessage().contains(file + ", which is not a directory"), under.getMessage());
+
+        var isFile = assertThrows(LauncherException.class, () -> AppAssembler.requireWritable(file));
+        assertEquals(ExitCode.USAGE, isFile.exitCode());
+        assertTrue(isFile.getMessage().contains(file + " is not a directory"), isFile.getMessage());
+
+        AppAssembler.requireWritable(tmp); // exists, writable
+        AppAssembler.requireWritable(tmp.resolve("not/yet/there")); // creatable
+    }
 }

@@ -93,6 +93,15 @@ class ConfigResolverTest {
     }
 
     @Test
+    void aCommandGivenTwiceOnTheCommandLineIsAConflict() {
+        var flags = new ConfigResolver.Flags(PINNED, "node server.js", List.of("true"), null, null, null, null, null,
+                null, null, null, null);
+        var e = assertThrows(LauncherException.class, () -> new ConfigResolver(Map.of()).resolve(flags, ConfigResolver.Purpose.RUN));
+        assertEquals(ExitCode.USAGE, e.exitCode());
+        assertTrue(e.getMessage().contains("both --runargs and a command after --"), e.getMessage());
+    }
+
+    @Test
     void badConfigurationIsAUsageErrorBeforeAnyNetwork() {
         List<Map<String, String>> bad = List.of(
                 Map.of("ARTIFACT", "Not A Ref", "RUNARGS", "true"),
