@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 public final class LauncherProcess {
     private final Map<String, String> env = new HashMap<>();
     private final List<String> args = new ArrayList<>();
+    private final List<String> wrapper = new ArrayList<>();
     private Path workDir;
 
     static Path home() {
@@ -35,6 +36,12 @@ public final class LauncherProcess {
         return this;
     }
 
+    /** Runs the launcher as the last arguments of {@code command} (e.g. a shell that mounts something first). */
+    LauncherProcess wrappedIn(String... command) {
+        wrapper.addAll(List.of(command));
+        return this;
+    }
+
     LauncherProcess in(Path dir) {
         workDir = dir;
         return this;
@@ -48,7 +55,7 @@ public final class LauncherProcess {
     }
 
     Process start(Path stdout, Path stderr) throws IOException {
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(wrapper);
         command.add(home().resolve("bin/launcher").toString());
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
