@@ -181,6 +181,24 @@ class AppAssemblerTest {
         assertEquals("secret", Files.readString(outside));
     }
 
+    @Test
+    void whiteoutsBelowALowerSymlinkNeverReachItsTarget() throws IOException {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.writeString(outside.resolve("victim"), "keep me");
+        Files.writeString(outside.resolve("other"), "keep me too");
+        Path lower = layer("lower");
+        Files.createSymbolicLink(lower.resolve("d"), outside.toAbsolutePath());
+        Path upper = layer("upper");
+        write(upper, "d/.wh.victim", "");
+        write(upper, "d/.wh..wh..opq", "");
+
+        Path app = assemble(lower, upper);
+
+        assertEquals("keep me", Files.readString(outside.resolve("victim")));
+        assertEquals("keep me too", Files.readString(outside.resolve("other")));
+        assertTrue(Files.isDirectory(app.resolve("d"), NOFOLLOW_LINKS), "the lower symlink was replaced, not followed");
+    }
+
     // ---- independence from the cache ----------------------------------------------------
 
     @Test

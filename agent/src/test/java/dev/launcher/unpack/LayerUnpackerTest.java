@@ -385,6 +385,34 @@ class LayerUnpackerTest {
     }
 
     @Test
+    void sparseEntryDeclaringAHugeRealSizeIsRefusedBeforeAnythingIsWritten() {
+        // PAX sparse format 0.1: 5 bytes of data that claim to expand to 2 GB, against a 1 MiB entry limit.
+        UnsafeArchiveException e = assertThrows(UnsafeArchiveException.class,
+                () -> unpack(sparse("2000000000"), new UnpackLimits(1 << 20, 10, 1 << 30)));
+        assertTrue(e.getMessage().contains("declares 2000000000 bytes"), e.getMessage());
+        assertTargetEmptyAndNothingOutside();
+        // A real size beyond what the tar reader parses is a refusal too.
+        assertRefused(sparse("1099511627776"), "not a valid tar archive");
+    }
+
+    private static byte[] sparse(String realSize) {
+        byte[] pax = (paxRecord("GNU.sparse.size", realSize) + paxRecord("GNU.sparse.map", "0,5")).getBytes(UTF_8);
+        TarArchiveEntry header = TarBuilder.entry("PaxHeaders/sparse", TarConstants.LF_PAX_EXTENDED_HEADER_LC, 0644);
+        header.setSize(pax.length);
+        return new TarBuilder().add(header, pax).file("sparse", "12345".getBytes(UTF_8), 0644).tar();
+    }
+
+    /** One PAX record: its length counts itself, so the digits are found by trying. */
+    private static String paxRecord(String key, String value) {
+        String body = " " + key + "=" + value + "\n";
+        int length = body.length() + 1;
+        while (String.valueOf(length).length() + body.length() != length) {
+            length++;
+        }
+        return length + body;
+    }
+
+    @Test
     void oversizedHeaderIsRefusedBeforeItIsBuffered() {
         String record = " path=" + "n".repeat((int) LayerUnpacker.MAX_HEADER_BYTES) + "\n";
         record = (record.length() + 6) + record; // a PAX record's length counts its own six digits
