@@ -80,6 +80,33 @@ class TamperIT {
         }
     }
 
+    /** A cached manifest is re-hashed at every start: one altered on disk is not trusted but fetched again. */
+    @Test
+    void corruptedCachedManifestIsDetectedAndFetchedAgain(@TempDir Path tmp) throws IOException {
+        try (TestRegistry registry = TestRegistry.builder().start()) {
+            String pinned = Apps.push(registry, "tamper/cached:1", Apps.smallApp(tmp.resolve("src"), "ran from a good manifest"));
+            Path cache = tmp.resolve("cache");
+            assertEquals(0, Apps.run(registry, pinned, cache, tmp.resolve("app1")).run().exitCode());
+            Path cached = cache.resolve("blobs/sha256/" + Apps.digestOf(pinned).hex());
+            String json = Files.readString(cached);
+            Files.writeString(cached, json.replace("\"schemaVersion\":2", "\"schemaVersion\": 2"));
+            long manifestGets = manifestGets(registry);
+
+            var again = Apps.run(registry, pinned, cache, tmp.resolve("app2")).run();
+
+            assertEquals(0, again.exitCode(), again.toString());
+            assertTrue(again.stdout().contains("ran from a good manifest"), again.toString());
+            assertTrue(again.stderr().contains("cached manifest " + Apps.digestOf(pinned) + " is corrupt"), again.stderr());
+            assertEquals(manifestGets + 1, manifestGets(registry), "fetched again from the registry");
+            assertEquals(json, Files.readString(cached), "the cache holds the good manifest again");
+        }
+    }
+
+    private static long manifestGets(TestRegistry registry) {
+        return registry.requests().stream()
+                .filter(r -> r.method().equals("GET") && r.path().contains("/manifests/") && r.status() == 200).count();
+    }
+
     @Test
     void manifestThatDoesNotMatchItsPinnedDigestIsRefused(@TempDir Path tmp) throws IOException {
         try (TestRegistry registry = TestRegistry.builder().start()) {
