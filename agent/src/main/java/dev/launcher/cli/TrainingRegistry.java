@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -25,7 +26,7 @@ final class TrainingRegistry implements AutoCloseable {
     private final String manifestType;
 
     TrainingRegistry(Map<Digest, byte[]> blobs, String tag, Digest manifest, String manifestType) throws IOException {
-        this.blobs = new java.util.HashMap<>();
+        this.blobs = new HashMap<>();
         blobs.forEach((digest, bytes) -> this.blobs.put(digest.toString(), bytes));
         this.tag = tag;
         this.manifest = manifest;

@@ -2,6 +2,7 @@ package dev.launcher.it;
 
 import static dev.launcher.it.LauncherProcess.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.launcher.oci.Digest;
 import dev.launcher.testing.TestRegistry;
@@ -55,23 +56,36 @@ final class Apps {
 
     /** Digests of the blobs in the cache: manifests and configs (layers are kept as trees only). */
     static List<Digest> blobsIn(Path cache) throws IOException {
-        Path dir = cache.resolve("blobs/sha256");
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> new Digest("sha256", p.getFileName().toString())).toList();
-        }
+        return sha256NamesIn(cache.resolve("blobs/sha256"));
     }
 
     /** Keys of the published layer trees; for a tar layer, its blob digest. */
     static List<Digest> layerTreeDigestsIn(Path cache) throws IOException {
-        Path dir = cache.resolve("layers/sha256");
+        return sha256NamesIn(cache.resolve("layers/sha256"));
+    }
+
+    private static List<Digest> sha256NamesIn(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        try (Stream<Path> trees = Files.list(dir)) {
-            return trees.map(p -> new Digest("sha256", p.getFileName().toString())).toList();
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.map(p -> new Digest("sha256", p.getFileName().toString())).toList();
+        }
+    }
+
+    /** Every blob published in the cache hashes to its name: none is partial. */
+    static void assertEveryCachedBlobVerifies(Path cache, String context) throws IOException {
+        for (Digest blob : blobsIn(cache)) {
+            Path file = cache.resolve("blobs/sha256/" + blob.hex());
+            assertEquals(blob, Digest.sha256(Files.readAllBytes(file)), "published blob " + file + " is whole (" + context + ")");
+        }
+    }
+
+    /** No partial download or unpack of a dead launcher is left in the cache's tmp dir (lock files are tiny). */
+    static void assertNoTempDebris(Path cache) throws IOException {
+        try (Stream<Path> debris = Files.walk(cache.resolve("tmp"))) {
+            assertTrue(debris.noneMatch(p -> Files.isRegularFile(p) && p.toFile().length() > 1024),
+                    "the dead launchers' partial files were cleaned up");
         }
     }
 

@@ -3,7 +3,6 @@ package dev.launcher.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.launcher.oci.Digest;
 import dev.launcher.testing.TestRegistry;
 import dev.launcher.unpack.TreeSnapshot;
 import java.io.IOException;
@@ -48,16 +47,13 @@ class KillLoopIT {
                 killedAt.add(delay + " ms" + (alive ? "" : " (had ended)"));
                 String context = "seed " + seed + ", kills at " + killedAt;
                 assertEveryPublishedTreeIsWhole(cache, layers, context);
-                assertEveryPublishedBlobVerifies(cache, context);
+                Apps.assertEveryCachedBlobVerifies(cache, context);
             }
 
             var next = Apps.run(registry, pinned, cache, tmp.resolve("app-final")).run();
             assertEquals(0, next.exitCode(), "seed " + seed + ", kills at " + killedAt + "\n" + next);
             assertEquals(48L << 20, Files.size(tmp.resolve("app-final/payload.bin")));
-            try (Stream<Path> debris = Files.walk(cache.resolve("tmp"))) {
-                assertTrue(debris.noneMatch(p -> Files.isRegularFile(p) && p.toFile().length() > 1024),
-                        "the killed launchers' partial files were cleaned up");
-            }
+            Apps.assertNoTempDebris(cache);
         }
     }
 
@@ -74,19 +70,6 @@ class KillLoopIT {
             }
         } catch (IOException e) {
             throw new AssertionError(e);
-        }
-    }
-
-    private static void assertEveryPublishedBlobVerifies(Path cache, String context) throws IOException {
-        Path blobs = cache.resolve("blobs/sha256");
-        if (!Files.isDirectory(blobs)) {
-            return;
-        }
-        try (Stream<Path> files = Files.list(blobs)) {
-            for (Path blob : files.toList()) {
-                assertEquals(new Digest("sha256", blob.getFileName().toString()), Digest.sha256(Files.readAllBytes(blob)),
-                        "published blob " + blob + " is whole (" + context + ")");
-            }
         }
     }
 }

@@ -3,12 +3,10 @@ package dev.launcher.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.launcher.oci.Digest;
 import dev.launcher.testing.TestRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,16 +26,13 @@ class KillMidPullIT {
             victim.destroyForcibly().waitFor();
             assertTrue(partial > 0, "the launcher was killed while a blob was half downloaded");
 
-            assertEveryPublishedBlobVerifies(cache);
+            Apps.assertEveryCachedBlobVerifies(cache, "after the kill");
 
             var next = Apps.run(registry, pinned, cache, tmp.resolve("app")).run();
             assertEquals(0, next.exitCode(), next.toString());
             assertTrue(Files.size(tmp.resolve("app/payload.bin")) == 64L << 20);
-            assertEveryPublishedBlobVerifies(cache);
-            try (Stream<Path> debris = Files.walk(cache.resolve("tmp"))) {
-                assertTrue(debris.noneMatch(p -> Files.isRegularFile(p) && p.toFile().length() > 1024),
-                        "the dead launcher's partial download was cleaned up");
-            }
+            Apps.assertEveryCachedBlobVerifies(cache, "after the next start");
+            Apps.assertNoTempDebris(cache);
         }
     }
 
@@ -57,25 +52,5 @@ class KillMidPullIT {
             Thread.sleep(5);
         }
         throw new AssertionError("no partial download seen before the launcher ended");
-    }
-
-    private static void assertEveryPublishedBlobVerifies(Path cache) throws IOException {
-        Path blobs = cache.resolve("blobs/sha256");
-        if (!Files.isDirectory(blobs)) {
-            return;
-        }
-        try (Stream<Path> files = Files.list(blobs)) {
-            for (Path blob : files.toList()) {
-                var sha = Digest.newSha256();
-                try (var in = Files.newInputStream(blob)) {
-                    byte[] buffer = new byte[1 << 16];
-                    int n;
-                    while ((n = in.read(buffer)) > 0) {
-                        sha.update(buffer, 0, n);
-                    }
-                }
-                assertEquals(blob.getFileName().toString(), HexFormat.of().formatHex(sha.digest()), "published blob " + blob + " is whole");
-            }
-        }
     }
 }
