@@ -9,6 +9,7 @@ import dev.launcher.fetch.TransferProgress;
 import dev.launcher.oci.Descriptor;
 import dev.launcher.oci.Digest;
 import dev.launcher.oci.RegistryClient;
+import dev.launcher.registry.RegistryReader;
 import dev.launcher.resolve.ManifestResolver;
 import dev.launcher.resolve.PlatformSelector;
 import dev.launcher.resolve.ResolvedArtifact;
@@ -83,7 +84,7 @@ public final class Launcher {
     private Path prepare() {
         AppAssembler.requireWritable(config.appDir());
         try (CacheStore cache = CacheStore.open(config.cacheRoot())) {
-            RegistryClient registry = new RegistryClient(config.registries());
+            RegistryReader registry = new RegistryReader(new RegistryClient(config.registries()), config.registries());
             ResolvedArtifact artifact = clock.time("resolve", () ->
                     new ManifestResolver(registry, cache, PlatformSelector.current()).resolve(config.artifact()));
             List<Lease> leases = leaseEverything(cache, artifact.manifest().layers());
@@ -115,7 +116,7 @@ public final class Launcher {
     }
 
     /** Each layer's tree, pulled in one pass where missing: download, verify and unpack together. */
-    private List<Path> pullLayers(CacheStore cache, RegistryClient registry, ResolvedArtifact artifact) {
+    private List<Path> pullLayers(CacheStore cache, RegistryReader registry, ResolvedArtifact artifact) {
         List<Descriptor> layers = artifact.manifest().layers();
         BlobFetcher fetcher = new BlobFetcher(registry, cache, TransferProgress.stderrIsTerminal());
         CachedLayerTrees trees = new CachedLayerTrees(cache);

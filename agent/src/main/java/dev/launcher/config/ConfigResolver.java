@@ -78,18 +78,24 @@ public final class ConfigResolver {
     }
 
     private static Duration grace(String value) {
+        return seconds(value, "LAUNCHER_GRACE", SupervisorSettings.DEFAULT_GRACE, false);
+    }
+
+    /** A duration given in seconds, decimals allowed ("25", "2.5"); the default when unset. */
+    private static Duration seconds(String value, String variable, Duration fallback, boolean positive) {
         if (value == null || value.isBlank()) {
-            return SupervisorSettings.DEFAULT_GRACE;
+            return fallback;
         }
         try {
-            Duration grace = Duration.ofMillis(Math.round(Double.parseDouble(value.strip()) * 1000));
-            if (!grace.isNegative()) {
-                return grace;
+            Duration duration = Duration.ofMillis(Math.round(Double.parseDouble(value.strip()) * 1000));
+            if (!duration.isNegative() && !(positive && duration.isZero())) {
+                return duration;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw LauncherException.usage("LAUNCHER_GRACE='" + value + "' is not a number of seconds such as 25 or 2.5");
+        throw LauncherException.usage(variable + "='" + value + "' is not a" + (positive ? " positive" : "")
+                + " number of seconds such as 25 or 2.5");
     }
 
     public RegistrySettings registrySettings(Flags flags) {
@@ -105,7 +111,9 @@ public final class ConfigResolver {
         return new RegistrySettings(
                 insecureList(pick(flags.insecure(), "LAUNCHER_INSECURE")),
                 caFile,
-                dockerConfig == null || dockerConfig.isBlank() ? null : Path.of(dockerConfig));
+                dockerConfig == null || dockerConfig.isBlank() ? null : Path.of(dockerConfig),
+                seconds(env.get("LAUNCHER_PULL_DEADLINE"), "LAUNCHER_PULL_DEADLINE", RegistrySettings.DEFAULT_PULL_DEADLINE, true),
+                seconds(env.get("LAUNCHER_IDLE_TIMEOUT"), "LAUNCHER_IDLE_TIMEOUT", RegistrySettings.DEFAULT_IDLE_TIMEOUT, true));
     }
 
     public Path cacheRoot(String flag) {

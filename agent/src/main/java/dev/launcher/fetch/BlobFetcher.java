@@ -6,7 +6,7 @@ import dev.launcher.error.LauncherException;
 import dev.launcher.error.UnsafeArchiveException;
 import dev.launcher.oci.Descriptor;
 import dev.launcher.oci.Reference;
-import dev.launcher.oci.RegistryClient;
+import dev.launcher.registry.RegistryReader;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,13 +30,13 @@ import java.util.function.Consumer;
 public final class BlobFetcher {
     /** The HTTP client's buffers are 256 KiB (see bin/launcher); a chunk takes one or more of them whole. */
     private static final int CHUNK = 512 * 1024;
-    private final RegistryClient registry;
+    private final RegistryReader registry;
     private final CacheStore cache;
     private final boolean terminal;
     private final AtomicLong hashNanos = new AtomicLong();
     private final AtomicLong downloadedBytes = new AtomicLong();
 
-    public BlobFetcher(RegistryClient registry, CacheStore cache, boolean terminal) {
+    public BlobFetcher(RegistryReader registry, CacheStore cache, boolean terminal) {
         this.registry = registry;
         this.cache = cache;
         this.terminal = terminal;
@@ -72,7 +72,7 @@ public final class BlobFetcher {
         var progress = new TransferProgress(System.err, blob.digest().shortForm(), blob.size(), terminal);
         VerifyingInputStream verifying = null;
         ReadAheadInputStream ahead = null;
-        try (InputStream raw = registry.openBlob(ref, blob.digest())) {
+        try (InputStream raw = registry.blob(ref, blob)) {
             verifying = new VerifyingInputStream(new TransferInputStream(raw), blob, ref.repositoryName());
             ahead = new ReadAheadInputStream(verifying, CHUNK, "fetch-" + blob.digest().shortForm());
             try {

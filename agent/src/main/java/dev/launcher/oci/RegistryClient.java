@@ -3,16 +3,18 @@ package dev.launcher.oci;
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import land.oras.ContainerRef;
@@ -23,36 +25,49 @@ import land.oras.auth.AuthStoreAuthenticationProvider;
 import land.oras.exception.OrasException;
 
 /**
- * The only class that touches oras-java. It is used for what oras-java does well (reference routing,
- * auth from docker config.json and credential helpers, registries.conf, TLS setup) and trusted for
- * nothing else: callers verify every byte it returns against a digest.
+ * The only class that touches oras-java. It is used for what oras-java does well: reference routing and
+ * registries.conf, credentials from docker config.json and credential helpers, and pushing. Pulls do not
+ * go through its HTTP client, which has no retries, no {@code Range}, no timeout on a stalled body and no
+ * size cap on what it reads into memory; {@code dev.launcher.registry} does those GETs.
  */
 public final class RegistryClient {
     private final RegistrySettings settings;
     private final Map<String, Registry> registries = new ConcurrentHashMap<>();
+    private final AuthStoreAuthenticationProvider authProvider;
 
     public RegistryClient(RegistrySettings settings) {
         this.settings = settings;
+        this.authProvider = authProvider(settings);
     }
 
-    /** A manifest exactly as the registry served it; not yet verified. */
-    public record RawManifest(byte[] bytes, String mediaType) {}
+    /**
+     * Where the manifest of {@code ref} is served, after registries.conf rewrites: for example
+     * {@code https://registry-1.docker.io/v2/library/node/manifests/22}.
+     */
+    public URI manifestUri(Reference ref) {
+        return apiUri(ref, (containerRef, registry) -> containerRef.getManifestsPath(registry));
+    }
 
-    public RawManifest fetchManifest(Reference ref) {
-        return call("fetch the manifest of", ref, () -> {
-            land.oras.Descriptor descriptor = registry(ref).getDescriptor(containerRef(ref));
-            String json = descriptor.getJson();
-            if (json == null) {
-                throw LauncherException.integrity("registry " + ref.registry() + " returned an empty manifest for " + ref);
+    /** Where blob {@code digest} of {@code ref}'s repository is served. */
+    public URI blobUri(Reference ref, Digest digest) {
+        return apiUri(ref.withDigest(digest), (containerRef, registry) -> containerRef.getBlobsPath(registry));
+    }
+
+    /** The Basic {@code Authorization} for {@code ref}'s registry from docker config.json or a credential helper. */
+    public Optional<String> basicCredentials(Reference ref) {
+        return call("read the credentials for", ref, () -> Optional.ofNullable(authProvider.getAuthHeader(containerRef(ref))));
+    }
+
+    private URI apiUri(Reference ref, BiFunction<ContainerRef, Registry, String> path) {
+        return call("find the registry of", ref, () -> {
+            Registry registry = registry(ref);
+            ContainerRef routed = containerRef(ref).forRegistry(registry);
+            if (routed.isBlocked(registry)) {
+                throw LauncherException.usage("pulling " + ref + " is blocked by registries.conf");
             }
-            return new RawManifest(json.getBytes(StandardCharsets.UTF_8), descriptor.getMediaType());
+            boolean plainHttp = settings.isInsecure(ref.registry()) || routed.isInsecure(registry);
+            return URI.create((plainHttp ? "http://" : "https://") + path.apply(routed, registry));
         });
-    }
-
-    /** The blob's bytes as they stream from the registry; the caller hashes and counts them. */
-    public InputStream openBlob(Reference ref, Digest digest) {
-        return call("download blob " + digest.shortForm() + " of", ref,
-                () -> registry(ref).fetchBlob(containerRef(ref).withDigest(digest.toString())));
     }
 
     public void pushBlob(Reference ref, Path file) {
@@ -73,7 +88,7 @@ public final class RegistryClient {
 
     private Registry registry(Reference ref) {
         return registries.computeIfAbsent(ref.registry(), host -> {
-            Registry.Builder builder = Registry.builder().withAuthProvider(authProvider());
+            Registry.Builder builder = Registry.builder().withAuthProvider(authProvider);
             if (settings.isInsecure(host)) {
                 builder.withInsecure(true);
             }
@@ -84,7 +99,7 @@ public final class RegistryClient {
         });
     }
 
-    private AuthStoreAuthenticationProvider authProvider() {
+    private static AuthStoreAuthenticationProvider authProvider(RegistrySettings settings) {
         if (settings.dockerConfigDir() == null) {
             return new AuthStoreAuthenticationProvider();
         }

@@ -7,7 +7,7 @@ import dev.launcher.oci.Digest;
 import dev.launcher.oci.ImageManifest;
 import dev.launcher.oci.ManifestParser;
 import dev.launcher.oci.Reference;
-import dev.launcher.oci.RegistryClient;
+import dev.launcher.registry.RegistryReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,12 +21,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ManifestResolver {
     private static final Logger LOG = LoggerFactory.getLogger(ManifestResolver.class);
-    static final int MAX_MANIFEST_BYTES = 4 << 20;
-    private final RegistryClient registry;
+    private final RegistryReader registry;
     private final CacheStore cache;
     private final PlatformSelector platforms;
 
-    public ManifestResolver(RegistryClient registry, CacheStore cache, PlatformSelector platforms) {
+    public ManifestResolver(RegistryReader registry, CacheStore cache, PlatformSelector platforms) {
         this.registry = registry;
         this.cache = cache;
         this.platforms = platforms;
@@ -43,14 +42,13 @@ public final class ManifestResolver {
         }
         byte[] bytes;
         try {
-            bytes = registry.fetchManifest(ref).bytes();
+            bytes = registry.manifest(ref).bytes();
         } catch (LauncherException e) {
-            if (e.exitCode() != ExitCode.UNREACHABLE) {
+            if (e.exitCode() != ExitCode.UNREACHABLE && e.exitCode() != ExitCode.RETRIES_EXHAUSTED) {
                 throw e;
             }
             return fallBackToLastKnown(ref, e);
         }
-        checkSize(ref, bytes);
         Digest digest = Digest.sha256(bytes);
         LOG.info("resolved {} to {}", ref, digest);
         store(digest, bytes);
@@ -87,8 +85,7 @@ public final class ManifestResolver {
     }
 
     private byte[] fetchVerified(Reference ref, Digest expected) {
-        byte[] bytes = registry.fetchManifest(ref.withDigest(expected)).bytes();
-        checkSize(ref, bytes);
+        byte[] bytes = registry.manifest(ref.withDigest(expected)).bytes();
         Digest actual = expected.algorithm().equals("sha256") ? Digest.sha256(bytes) : null;
         if (actual == null || !actual.equals(expected)) {
             throw LauncherException.integrity("manifest of " + ref + " does not match its pinned digest " + expected
@@ -129,12 +126,5 @@ public final class ManifestResolver {
                     + ": free space on the cache volume or point LAUNCHER_CACHE elsewhere", e);
         }
         cache.publishBlob(temp, digest);
-    }
-
-    private static void checkSize(Reference ref, byte[] bytes) {
-        if (bytes.length > MAX_MANIFEST_BYTES) {
-            throw LauncherException.integrity("manifest of " + ref + " is " + bytes.length + " bytes, over the "
-                    + MAX_MANIFEST_BYTES + " byte limit: it is not an app manifest");
-        }
     }
 }

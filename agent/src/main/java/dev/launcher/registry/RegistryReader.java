@@ -1,0 +1,148 @@
+package dev.launcher.registry;
+
+import dev.launcher.error.ExitCode;
+import dev.launcher.error.LauncherException;
+import dev.launcher.oci.Descriptor;
+import dev.launcher.oci.Digest;
+import dev.launcher.oci.Reference;
+import dev.launcher.oci.RegistryClient;
+import dev.launcher.oci.RegistrySettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The pull side of the registry API: manifests and blobs, read with retries, resumption, an idle timeout
+ * and size caps. Where to send each request and with which credentials comes from {@link RegistryClient}
+ * (oras-java); the bytes it returns are not trusted: callers verify them against their digests.
+ */
+public final class RegistryReader {
+    /** A manifest is a few KB; 4 MiB leaves room for huge indexes and refuses anything that is not one. */
+    public static final int MAX_MANIFEST_BYTES = 4 << 20;
+    private static final String MANIFEST_TYPES = String.join(", ",
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.oci.image.index.v1+json",
+            "application/vnd.docker.distribution.manifest.v2+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json");
+
+    private final RegistryClient routes;
+    private final RegistryHttp http;
+
+    public RegistryReader(RegistryClient routes, RegistrySettings settings) {
+        this(routes, settings, RetryPolicy.DEFAULT);
+    }
+
+    RegistryReader(RegistryClient routes, RegistrySettings settings, RetryPolicy policy) {
+        this.routes = routes;
+        this.http = new RegistryHttp(httpClient(settings), policy, Deadline.after(settings.pullDeadline()),
+                settings.idleTimeout());
+    }
+
+    private static HttpClient httpClient(RegistrySettings settings) {
+        Duration connect = settings.idleTimeout().compareTo(Duration.ofSeconds(10)) < 0
+                ? settings.idleTimeout() : Duration.ofSeconds(10);
+        // HTTP/1.1: one connection per layer, no HTTP/2 flow-control window between a big blob and the socket.
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(connect);
+        if (settings.caFile() != null) {
+            builder.sslContext(TrustedCertificates.withExtraCas(settings.caFile()));
+        }
+        return builder.build();
+    }
+
+    /** A manifest exactly as the registry served it; not yet verified. */
+    public record RawManifest(byte[] bytes, Optional<String> mediaType) {}
+
+    /**
+     * @throws LauncherException INTEGRITY when it is over {@link #MAX_MANIFEST_BYTES} or does not match the
+     *     digest the registry announced for it; else as {@link RegistryHttp#get}
+     */
+    public RawManifest manifest(Reference ref) {
+        URI uri = routes.manifestUri(ref);
+        String what = "fetch the manifest of " + ref;
+        Scope scope = scope(ref, uri);
+        for (int attempt = 1; ; attempt++) {
+            // A manifest is small: a read cut midway is asked again from the start.
+            try (RegistryResponse response = http.get(uri, Map.of("Accept", MANIFEST_TYPES), scope, what)) {
+                byte[] bytes = BoundedBody.read(response.body(), response.contentLength(), MAX_MANIFEST_BYTES,
+                        "the manifest of " + ref);
+                checkAnnouncedDigest(response, bytes, ref);
+                return new RawManifest(bytes, response.header("Content-Type"));
+            } catch (IOException cut) {
+                if (attempt >= http.policy().maxAttempts()) {
+                    throw transferFailed(what, cut);
+                }
+            }
+        }
+    }
+
+    /** For a tag, the registry's word is all there is to check against; a pinned digest is checked by the caller. */
+    private static void checkAnnouncedDigest(RegistryResponse response, byte[] bytes, Reference ref) {
+        if (ref.isPinned()) {
+            return;
+        }
+        Optional<String> announced = response.header("Docker-Content-Digest");
+        if (announced.isPresent() && announced.get().startsWith("sha256:")
+                && !announced.get().equals(Digest.sha256(bytes).toString())) {
+            throw LauncherException.integrity("the manifest of " + ref + " does not match the digest " + announced.get()
+                    + " the registry announced for it: the registry or a proxy altered it; nothing was used");
+        }
+    }
+
+    /**
+     * The blob's bytes from the registry, resumed where a transfer broke. Fails before returning when the
+     * registry refuses the blob or announces another size than {@code blob}'s.
+     */
+    public InputStream blob(Reference ref, Descriptor blob) {
+        URI uri = routes.blobUri(ref, blob.digest());
+        String what = "download blob " + blob.digest().shortForm() + " of " + ref.repositoryName();
+        try {
+            return BlobStream.open(http, uri, scope(ref, uri), blob, what);
+        } catch (IOException e) {
+            throw transferFailed(what, e);
+        }
+    }
+
+    private Scope scope(Reference ref, URI uri) {
+        Supplier<Optional<String>> credentials = new Memo<>(() -> routes.basicCredentials(ref));
+        return new Scope(repositoryOf(uri, ref), credentials);
+    }
+
+    /** The repository as the registry API names it (after registries.conf rewrites): what a token is for. */
+    static String repositoryOf(URI uri, Reference ref) {
+        String path = uri.getPath();
+        int start = path.indexOf("/v2/");
+        int end = Math.max(path.lastIndexOf("/manifests/"), path.lastIndexOf("/blobs/"));
+        return start >= 0 && end > start + 4 ? path.substring(start + 4, end) : ref.repository();
+    }
+
+    private static LauncherException transferFailed(String what, IOException e) {
+        return new LauncherException(ExitCode.UNREACHABLE, "cannot " + what + ": the transfer failed ("
+                + e.getMessage() + "): check the network and retry", e);
+    }
+
+    /** Looks the credentials up at most once, and only if a registry asks. */
+    private static final class Memo<T> implements Supplier<T> {
+        private final Supplier<T> source;
+        private T value;
+
+        Memo(Supplier<T> source) {
+            this.source = source;
+        }
+
+        @Override
+        public synchronized T get() {
+            if (value == null) {
+                value = source.get();
+            }
+            return value;
+        }
+    }
+}
