@@ -71,7 +71,10 @@ final class RawArtifact {
         }
 
         Tar file(String name, String content, int mode) throws IOException {
-            byte[] data = content.getBytes(StandardCharsets.UTF_8);
+            return file(name, content.getBytes(StandardCharsets.UTF_8), mode);
+        }
+
+        Tar file(String name, byte[] data, int mode) throws IOException {
             TarArchiveEntry entry = new TarArchiveEntry(name);
             entry.setSize(data.length);
             entry.setMode(mode);
