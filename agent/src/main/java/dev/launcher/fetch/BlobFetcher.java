@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Hands a layer blob's bytes to a consumer (the unpacker) in one pass: straight from the registry's
@@ -28,6 +30,7 @@ import java.util.function.Consumer;
  * correct digest too.
  */
 public final class BlobFetcher {
+    private static final Logger LOG = LoggerFactory.getLogger(BlobFetcher.class);
     /** The HTTP client's buffers are 256 KiB (see bin/launcher); a chunk takes one or more of them whole. */
     private static final int CHUNK = 512 * 1024;
     private final RegistryReader registry;
@@ -52,10 +55,32 @@ public final class BlobFetcher {
      */
     public void feed(Reference ref, Descriptor blob, Consumer<InputStream> consumer) {
         Optional<Path> cached = cache.blob(blob.digest());
-        if (cached.isPresent()) {
+        if (cached.isPresent() && isIntact(cached.get(), blob)) {
             feedCached(cached.get(), consumer);
         } else {
             download(ref, blob, consumer);
+        }
+    }
+
+    /**
+     * A layer blob cached by an earlier version is hashed before it is used (only such caches hold layer
+     * blobs, so this read is rare); one that no longer matches is deleted and downloaded again.
+     */
+    private static boolean isIntact(Path file, Descriptor blob) {
+        try (InputStream in = new VerifyingInputStream(Files.newInputStream(file), blob, file.toString())) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return true;
+        } catch (LauncherException corrupt) {
+            LOG.warn("cached blob {} is corrupt ({}); fetching it again", blob.digest(), corrupt.getMessage());
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                throw LauncherException.cacheIo("cannot delete corrupt cached blob " + file + ": " + e.getMessage(), e);
+            }
+            return false;
+        } catch (IOException e) {
+            throw LauncherException.cacheIo("cannot read cached blob " + file + ": " + e.getMessage()
+                    + ": delete it so the next start downloads it again", e);
         }
     }
 

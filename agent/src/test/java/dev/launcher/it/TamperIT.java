@@ -102,6 +102,36 @@ class TamperIT {
         }
     }
 
+    /** Layer blobs are only in caches made by earlier versions; such a blob is hashed before it is used. */
+    @Test
+    void corruptedLayerBlobLeftByAnOlderCacheIsFetchedAgainAndAnIntactOneIsUsed(@TempDir Path tmp) throws IOException {
+        try (TestRegistry registry = TestRegistry.builder().start()) {
+            byte[] tar = new RawArtifact.Tar(false).file("run.sh", "#!/bin/sh\necho from the layer\n", 0755).bytes();
+            RawArtifact artifact = new RawArtifact().layer(tar, "application/vnd.oci.image.layer.v1.tar", java.util.Map.of());
+            String ref = artifact.push(registry.hostPort(), "tamper/oldcache:1", Files.createDirectories(tmp.resolve("work")));
+            Digest layer = artifact.layers().getFirst().digest();
+            byte[] damaged = tar.clone();
+            damaged[600] ^= 0x01;
+            Path corrupt = Files.createDirectories(tmp.resolve("old/blobs/sha256")).resolve(layer.hex());
+            Files.write(corrupt, damaged);
+
+            var fetched = Apps.run(registry, ref, tmp.resolve("old"), tmp.resolve("app1")).run();
+
+            assertEquals(0, fetched.exitCode(), fetched.toString());
+            assertTrue(fetched.stdout().contains("from the layer"), fetched.toString());
+            assertTrue(fetched.stderr().contains("cached blob " + layer + " is corrupt"), fetched.stderr());
+            assertEquals(1, registry.blobGets(layer), "the corrupt blob was downloaded again");
+            assertFalse(Files.exists(corrupt), "the corrupt blob was deleted");
+
+            Files.write(Files.createDirectories(tmp.resolve("intact/blobs/sha256")).resolve(layer.hex()), tar);
+            var cached = Apps.run(registry, ref, tmp.resolve("intact"), tmp.resolve("app2")).run();
+
+            assertEquals(0, cached.exitCode(), cached.toString());
+            assertTrue(cached.stdout().contains("from the layer"), cached.toString());
+            assertEquals(1, registry.blobGets(layer), "the intact cached blob was used, not downloaded");
+        }
+    }
+
     private static long manifestGets(TestRegistry registry) {
         return registry.requests().stream()
                 .filter(r -> r.method().equals("GET") && r.path().contains("/manifests/") && r.status() == 200).count();
