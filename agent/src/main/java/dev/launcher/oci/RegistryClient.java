@@ -4,16 +4,16 @@ import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
@@ -33,11 +33,10 @@ import land.oras.exception.OrasException;
 public final class RegistryClient {
     private final RegistrySettings settings;
     private final Map<String, Registry> registries = new ConcurrentHashMap<>();
-    private final AuthStoreAuthenticationProvider authProvider;
+    private AuthStoreAuthenticationProvider authProvider;
 
     public RegistryClient(RegistrySettings settings) {
         this.settings = settings;
-        this.authProvider = authProvider(settings);
     }
 
     /**
@@ -55,7 +54,7 @@ public final class RegistryClient {
 
     /** The Basic {@code Authorization} for {@code ref}'s registry from docker config.json or a credential helper. */
     public Optional<String> basicCredentials(Reference ref) {
-        return call("read the credentials for", ref, () -> Optional.ofNullable(authProvider.getAuthHeader(containerRef(ref))));
+        return call("read the credentials for", ref, () -> Optional.ofNullable(authProvider().getAuthHeader(containerRef(ref))));
     }
 
     private URI apiUri(Reference ref, BiFunction<ContainerRef, Registry, String> path) {
@@ -88,7 +87,7 @@ public final class RegistryClient {
 
     private Registry registry(Reference ref) {
         return registries.computeIfAbsent(ref.registry(), host -> {
-            Registry.Builder builder = Registry.builder().withAuthProvider(authProvider);
+            Registry.Builder builder = Registry.builder().withAuthProvider(authProvider());
             if (settings.isInsecure(host)) {
                 builder.withInsecure(true);
             }
@@ -99,12 +98,15 @@ public final class RegistryClient {
         });
     }
 
-    private static AuthStoreAuthenticationProvider authProvider(RegistrySettings settings) {
-        if (settings.dockerConfigDir() == null) {
-            return new AuthStoreAuthenticationProvider();
+    /** Made on first use: reading the docker config is for pulls and pushes that need it, not for cached starts. */
+    private synchronized AuthStoreAuthenticationProvider authProvider() {
+        if (authProvider == null) {
+            authProvider = settings.dockerConfigDir() == null
+                    ? new AuthStoreAuthenticationProvider()
+                    : new AuthStoreAuthenticationProvider(
+                            AuthStore.newStore(List.of(settings.dockerConfigDir().resolve("config.json"))));
         }
-        return new AuthStoreAuthenticationProvider(
-                AuthStore.newStore(List.of(settings.dockerConfigDir().resolve("config.json"))));
+        return authProvider;
     }
 
     private <T> T call(String action, Reference ref, Supplier<T> work) {

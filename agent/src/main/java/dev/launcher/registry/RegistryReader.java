@@ -31,16 +31,22 @@ public final class RegistryReader {
             "application/vnd.docker.distribution.manifest.list.v2+json");
 
     private final RegistryClient routes;
-    private final RegistryHttp http;
+    private final RegistrySettings settings;
+    private final Deadline deadline;
+    private RegistryHttp http;
 
+    /** Cheap: a start from a pinned, cached digest never makes the HTTP client (its threads and classes). */
     public RegistryReader(RegistryClient routes, RegistrySettings settings) {
-        this(routes, settings, RetryPolicy.DEFAULT);
+        this.routes = routes;
+        this.settings = settings;
+        this.deadline = Deadline.after(settings.pullDeadline());
     }
 
-    RegistryReader(RegistryClient routes, RegistrySettings settings, RetryPolicy policy) {
-        this.routes = routes;
-        this.http = new RegistryHttp(httpClient(settings), policy, Deadline.after(settings.pullDeadline()),
-                settings.idleTimeout());
+    private synchronized RegistryHttp http() {
+        if (http == null) {
+            http = new RegistryHttp(httpClient(settings), RetryPolicy.DEFAULT, deadline, settings.idleTimeout());
+        }
+        return http;
     }
 
     private static HttpClient httpClient(RegistrySettings settings) {
@@ -70,13 +76,13 @@ public final class RegistryReader {
         Scope scope = scope(ref, uri);
         for (int attempt = 1; ; attempt++) {
             // A manifest is small: a read cut midway is asked again from the start.
-            try (RegistryResponse response = http.get(uri, Map.of("Accept", MANIFEST_TYPES), scope, what)) {
+            try (RegistryResponse response = http().get(uri, Map.of("Accept", MANIFEST_TYPES), scope, what)) {
                 byte[] bytes = BoundedBody.read(response.body(), response.contentLength(), MAX_MANIFEST_BYTES,
                         "the manifest of " + ref);
                 checkAnnouncedDigest(response, bytes, ref);
                 return new RawManifest(bytes, response.header("Content-Type"));
             } catch (IOException cut) {
-                if (attempt >= http.policy().maxAttempts()) {
+                if (attempt >= http().policy().maxAttempts()) {
                     throw transferFailed(what, cut);
                 }
             }
@@ -104,7 +110,7 @@ public final class RegistryReader {
         URI uri = routes.blobUri(ref, blob.digest());
         String what = "download blob " + blob.digest().shortForm() + " of " + ref.repositoryName();
         try {
-            return BlobStream.open(http, uri, scope(ref, uri), blob, what);
+            return BlobStream.open(http(), uri, scope(ref, uri), blob, what);
         } catch (IOException e) {
             throw transferFailed(what, e);
         }
