@@ -1,0 +1,117 @@
+package dev.launcher.cache;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Compares a tree on disk with its index.
+ *
+ * <p>{@link #metadata} reads no content: every change made through the file system (write, truncate, chmod,
+ * rename, link, a new or removed entry) moves the ctime of the entry or of its directory, or changes the set of
+ * entries, and the kernel sets ctime itself: nobody can set it back. So this catches every such change after
+ * publishing for one lstat per entry. It cannot catch what never went through the file system in this boot: data
+ * that a power cut lost while the metadata survived. {@link #content} reads every file for that.
+ */
+final class TreeCheck {
+    private TreeCheck() {}
+
+    /** The first difference in the set of entries, their types, modes, sizes, link targets or ctimes. */
+    static Optional<TreeDamage> metadata(Path tree, TreeIndex index) {
+        Map<String, Integer> positions = index.positions();
+        boolean[] seen = new boolean[index.entries().size()];
+        // A change inside a directory also moves the directory's ctime, and the directory is met first; a
+        // difference that says more (which file, how) is reported in preference to a bare ctime change.
+        TreeDamage[] vague = {null};
+        TreeDamage[] found = {null};
+        try {
+            TreeScan.scan(tree, (actual, file) -> {
+                if (found[0] != null) {
+                    return;
+                }
+                Integer at = positions.get(actual.path());
+                if (at == null) {
+                    found[0] = new TreeDamage(actual.path(), "was added after the tree was cached");
+                    return;
+                }
+                seen[at] = true;
+                TreeEntry expected = index.entries().get(at);
+                found[0] = difference(expected, actual);
+                if (found[0] == null && vague[0] == null && actual.ctimeNanos() != expected.ctimeNanos()) {
+                    vague[0] = new TreeDamage(actual.path(), "was changed after the tree was cached (inode change time "
+                            + TreeEntry.instant(actual.ctimeNanos()) + ", cached at " + TreeEntry.instant(expected.ctimeNanos()) + ")");
+                }
+            });
+        } catch (NoSuchFileException e) {
+            return Optional.of(missing(tree, e));
+        } catch (IOException e) {
+            return Optional.of(unreadable(tree, e));
+        }
+        if (found[0] != null) {
+            return Optional.of(found[0]);
+        }
+        for (int i = 0; i < seen.length; i++) {
+            if (!seen[i]) {
+                return Optional.of(new TreeDamage(index.entries().get(i).path(), "is missing"));
+            }
+        }
+        return Optional.ofNullable(vague[0]);
+    }
+
+    /** The first regular file whose content does not have the CRC32C in the index. Reads the whole tree. */
+    static Optional<TreeDamage> content(Path tree, TreeIndex index) {
+        for (TreeEntry expected : index.entries()) {
+            if (expected.type() != TreeEntry.Type.FILE) {
+                continue;
+            }
+            Path file = tree.resolve(expected.path());
+            int crc;
+            try {
+                crc = ContentSum.of(file);
+            } catch (NoSuchFileException e) {
+                return Optional.of(new TreeDamage(expected.path(), "is missing"));
+            } catch (IOException e) {
+                return Optional.of(new TreeDamage(expected.path(), "cannot be read (" + CacheFailures.reason(e) + ")"));
+            }
+            if (crc != expected.crc()) {
+                return Optional.of(new TreeDamage(expected.path(), String.format(
+                        "has other content than when it was cached (CRC32C %08x, cached %08x)", crc, expected.crc())));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static TreeDamage difference(TreeEntry expected, TreeEntry actual) {
+        if (actual.type() != expected.type()) {
+            return new TreeDamage(actual.path(), "is " + actual.type().noun + ", was " + expected.type().noun + " when cached");
+        }
+        if (actual.size() != expected.size()) {
+            return new TreeDamage(actual.path(), "has " + actual.size() + " bytes, had " + expected.size() + " when cached");
+        }
+        if (actual.mode() != expected.mode()) {
+            return new TreeDamage(actual.path(), String.format("has mode %04o, had %04o when cached", actual.mode(), expected.mode()));
+        }
+        if (actual.target() != null && !actual.target().equals(expected.target())) {
+            return new TreeDamage(actual.path(), "links to '" + actual.target() + "', linked to '" + expected.target() + "' when cached");
+        }
+        return null;
+    }
+
+    private static TreeDamage missing(Path tree, NoSuchFileException e) {
+        Path file = e.getFile() == null ? null : Path.of(e.getFile());
+        if (file == null || file.equals(tree)) {
+            return new TreeDamage(TreeEntry.ROOT, "is missing");
+        }
+        // Vanished between listing its directory and looking at it.
+        return new TreeDamage(tree.relativize(file).toString(), "is missing");
+    }
+
+    private static TreeDamage unreadable(Path tree, IOException e) {
+        String where = e instanceof FileSystemException f && f.getFile() != null
+                ? tree.relativize(Path.of(f.getFile())).toString() : TreeEntry.ROOT;
+        return new TreeDamage(where.isEmpty() ? TreeEntry.ROOT : where, "cannot be read (" + CacheFailures.reason(e) + ")");
+    }
+}

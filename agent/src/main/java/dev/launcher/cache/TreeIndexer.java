@@ -1,0 +1,21 @@
+package dev.launcher.cache;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Describes a finished tree for its index. Run after the last write to the tree: the ctimes it records are the
+ * ones every later check expects, and the content is read back from the page cache it was just written to.
+ */
+final class TreeIndexer {
+    private TreeIndexer() {}
+
+    static TreeIndex index(Path tree, String bootId) throws IOException {
+        List<TreeEntry> entries = new ArrayList<>();
+        TreeScan.scan(tree, (entry, file) ->
+                entries.add(entry.type() == TreeEntry.Type.FILE ? entry.withCrc(ContentSum.of(file)) : entry));
+        return new TreeIndex(bootId, entries);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.launcher.cache;
+
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Edits a published layer entry on disk the way the world outside the launcher would: a reboot (another boot id
+ * in the index, no "verified" marker), or damage the metadata does not show (content changed while the ctime the
+ * index holds still matches, as after a power cut or a write to the block device).
+ */
+public final class IndexEdits {
+    private IndexEdits() {}
+
+    /** As if the machine rebooted since the tree was published and nobody has used it since. */
+    public static void publishedInAnotherBoot(Path entry) {
+        rewrite(entry, line -> line.startsWith("boot ") ? "boot " + UUID.randomUUID() : line);
+        try {
+            Files.deleteIfExists(CachePaths.verifiedIn(entry));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Flips one byte in the middle of {@code rel} without changing its size, then makes the index hold the file's
+     * new ctime: a change only reading the content can find.
+     */
+    public static void flipByteUnseenByMetadata(Path entry, String rel) {
+        Path file = CachePaths.treeIn(entry).resolve(rel);
+        flipByte(file);
+        String ctime = Long.toString(ctimeNanos(file));
+        rewrite(entry, line -> {
+            String[] f = line.split("\t", -1);
+            if (f.length >= 6 && f[5].equals(rel)) {
+                f[3] = ctime;
+                return String.join("\t", f);
+            }
+            return line;
+        });
+    }
+
+    /** Flips one byte in the middle of {@code file} without changing its size. */
+    public static void flipByte(Path file) {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            long at = raf.length() / 2;
+            raf.seek(at);
+            int b = raf.read();
+            raf.seek(at);
+            raf.write(b ^ 0xff);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String recordedBoot(Path entry) {
+        try {
+            return Files.readAllLines(CachePaths.indexIn(entry)).get(1).substring("boot ".length());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long ctimeNanos(Path file) {
+        try {
+            return ((FileTime) Files.getAttribute(file, "unix:ctime", NOFOLLOW_LINKS)).to(TimeUnit.NANOSECONDS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void rewrite(Path entry, java.util.function.UnaryOperator<String> edit) {
+        Path index = CachePaths.indexIn(entry);
+        try {
+            List<String> lines = new ArrayList<>();
+            for (String line : Files.readAllLines(index, StandardCharsets.UTF_8)) {
+                lines.add(edit.apply(line));
+            }
+            Files.write(index, lines, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
