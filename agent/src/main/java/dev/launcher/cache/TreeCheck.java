@@ -6,6 +6,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Compares a tree on disk with its index.
@@ -19,30 +21,41 @@ import java.util.Optional;
 final class TreeCheck {
     private TreeCheck() {}
 
+    /** The {@link MetadataSum} of the tree as it is now: equal to the index's when nothing changed. */
+    static String metadataSum(Path tree) throws IOException {
+        MetadataSum sum = new MetadataSum();
+        TreeScan.scan(tree, (entry, file) -> sum.add(entry));
+        return sum.value();
+    }
+
     /** The first difference in the set of entries, their types, modes, sizes, link targets or ctimes. */
     static Optional<TreeDamage> metadata(Path tree, TreeIndex index) {
         Map<String, Integer> positions = index.positions();
-        boolean[] seen = new boolean[index.entries().size()];
-        // A change inside a directory also moves the directory's ctime, and the directory is met first; a
+        // Written by the scan's threads at distinct positions; read once the scan has joined them.
+        AtomicIntegerArray seen = new AtomicIntegerArray(index.entries().size());
+        // A change inside a directory also moves the directory's ctime, and the directory may be met first; a
         // difference that says more (which file, how) is reported in preference to a bare ctime change.
-        TreeDamage[] vague = {null};
-        TreeDamage[] found = {null};
+        AtomicReference<TreeDamage> vague = new AtomicReference<>();
+        AtomicReference<TreeDamage> found = new AtomicReference<>();
         try {
             TreeScan.scan(tree, (actual, file) -> {
-                if (found[0] != null) {
+                if (found.get() != null) {
                     return;
                 }
                 Integer at = positions.get(actual.path());
                 if (at == null) {
-                    found[0] = new TreeDamage(actual.path(), "was added after the tree was cached");
+                    found.compareAndSet(null, new TreeDamage(actual.path(), "was added after the tree was cached"));
                     return;
                 }
-                seen[at] = true;
+                seen.set(at, 1);
                 TreeEntry expected = index.entries().get(at);
-                found[0] = difference(expected, actual);
-                if (found[0] == null && vague[0] == null && actual.ctimeNanos() != expected.ctimeNanos()) {
-                    vague[0] = new TreeDamage(actual.path(), "was changed after the tree was cached (inode change time "
-                            + TreeEntry.instant(actual.ctimeNanos()) + ", cached at " + TreeEntry.instant(expected.ctimeNanos()) + ")");
+                TreeDamage difference = difference(expected, actual);
+                if (difference != null) {
+                    found.compareAndSet(null, difference);
+                } else if (actual.ctimeNanos() != expected.ctimeNanos()) {
+                    vague.compareAndSet(null, new TreeDamage(actual.path(), "was changed after the tree was cached (inode"
+                            + " change time " + TreeEntry.instant(actual.ctimeNanos()) + ", cached at "
+                            + TreeEntry.instant(expected.ctimeNanos()) + ")"));
                 }
             });
         } catch (NoSuchFileException e) {
@@ -50,15 +63,15 @@ final class TreeCheck {
         } catch (IOException e) {
             return Optional.of(unreadable(tree, e));
         }
-        if (found[0] != null) {
-            return Optional.of(found[0]);
+        if (found.get() != null) {
+            return Optional.of(found.get());
         }
-        for (int i = 0; i < seen.length; i++) {
-            if (!seen[i]) {
+        for (int i = 0; i < seen.length(); i++) {
+            if (seen.get(i) == 0) {
                 return Optional.of(new TreeDamage(index.entries().get(i).path(), "is missing"));
             }
         }
-        return Optional.ofNullable(vague[0]);
+        return Optional.ofNullable(vague.get());
     }
 
     /** The first regular file whose content does not have the CRC32C in the index. Reads the whole tree. */

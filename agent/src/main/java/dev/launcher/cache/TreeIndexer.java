@@ -3,6 +3,7 @@ package dev.launcher.cache;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -13,9 +14,9 @@ final class TreeIndexer {
     private TreeIndexer() {}
 
     static TreeIndex index(Path tree, String bootId) throws IOException {
-        List<TreeEntry> entries = new ArrayList<>();
+        List<TreeEntry> entries = Collections.synchronizedList(new ArrayList<>());
         TreeScan.scan(tree, (entry, file) ->
                 entries.add(entry.type() == TreeEntry.Type.FILE ? entry.withCrc(ContentSum.of(file)) : entry));
-        return new TreeIndex(bootId, entries);
+        return TreeIndex.of(bootId, entries);
     }
 }

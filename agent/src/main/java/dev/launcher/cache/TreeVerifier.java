@@ -40,27 +40,38 @@ public final class TreeVerifier {
      */
     public Optional<TreeDamage> check(Path entry, Depth depth) {
         long start = System.nanoTime();
-        TreeIndex index;
+        Path indexFile = CachePaths.indexIn(entry);
+        TreeIndex.Header header;
         try {
-            index = TreeIndex.read(CachePaths.indexIn(entry));
+            header = TreeIndex.readHeader(indexFile);
         } catch (NoSuchFileException e) {
             return Optional.of(TreeDamage.entry("has no index"));
         } catch (IOException e) {
-            return Optional.of(TreeDamage.entry("has an unreadable index (" + CacheFailures.reason(e) + ")"));
+            return Optional.of(unreadableIndex(e));
         }
         Path tree = CachePaths.treeIn(entry);
-        Optional<TreeDamage> damage = TreeCheck.metadata(tree, index);
-        if (damage.isPresent()) {
-            return damage;
+        String sum;
+        try {
+            sum = TreeCheck.metadataSum(tree);
+        } catch (IOException e) {
+            sum = null; // the detailed comparison says what is missing or unreadable
+        }
+        if (!header.metadataSum().equals(sum)) {
+            return Optional.of(difference(indexFile, tree));
         }
         String boot = store.bootId();
         Path marker = CachePaths.verifiedIn(entry);
-        if (depth == Depth.AT_USE && (index.bootId().equals(boot) || VerifiedBoots.contains(marker, boot))) {
-            log.debug("layer tree {} matches its index ({} entries, {} µs)", entry.getFileName(), index.entries().size(),
-                    (System.nanoTime() - start) / 1000);
-            return damage;
+        if (depth == Depth.AT_USE && (header.bootId().equals(boot) || VerifiedBoots.contains(marker, boot))) {
+            log.debug("layer tree {} matches its index ({} µs)", entry.getFileName(), (System.nanoTime() - start) / 1000);
+            return Optional.empty();
         }
-        damage = TreeCheck.content(tree, index);
+        TreeIndex index;
+        try {
+            index = TreeIndex.read(indexFile);
+        } catch (IOException e) {
+            return Optional.of(unreadableIndex(e));
+        }
+        Optional<TreeDamage> damage = TreeCheck.content(tree, index);
         if (damage.isEmpty()) {
             recordVerified(marker, boot);
             log.info("read back layer tree {} ({} entries) in {} ms: its content matches the index{}", entry.getFileName(),
@@ -68,6 +79,23 @@ public final class TreeVerifier {
                     depth == Depth.AT_USE ? " (first use since it was cached in another boot)" : "");
         }
         return damage;
+    }
+
+    /** Only for a tree already known to differ: parses the whole index to say where and how. */
+    private static TreeDamage difference(Path indexFile, Path tree) {
+        TreeIndex index;
+        try {
+            index = TreeIndex.read(indexFile);
+        } catch (IOException e) {
+            return unreadableIndex(e);
+        }
+        // Nothing found entry by entry: the index disagrees with itself, which is damage to the index.
+        return TreeCheck.metadata(tree, index).orElseGet(() -> TreeDamage.entry("has an index whose metadata sum"
+                + " does not match its entries"));
+    }
+
+    private static TreeDamage unreadableIndex(IOException e) {
+        return TreeDamage.entry("has an unreadable index (" + CacheFailures.reason(e) + ")");
     }
 
     /**

@@ -5,7 +5,6 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -24,7 +23,8 @@ public final class IndexEdits {
 
     /** As if the machine rebooted since the tree was published and nobody has used it since. */
     public static void publishedInAnotherBoot(Path entry) {
-        rewrite(entry, line -> line.startsWith("boot ") ? "boot " + UUID.randomUUID() : line);
+        TreeIndex index = read(entry);
+        write(entry, new TreeIndex(UUID.randomUUID().toString(), index.metadataSum(), index.entries()));
         try {
             Files.deleteIfExists(CachePaths.verifiedIn(entry));
         } catch (IOException e) {
@@ -34,20 +34,18 @@ public final class IndexEdits {
 
     /**
      * Flips one byte in the middle of {@code rel} without changing its size, then makes the index hold the file's
-     * new ctime: a change only reading the content can find.
+     * new ctime (and the metadata sum that goes with it): a change only reading the content can find.
      */
     public static void flipByteUnseenByMetadata(Path entry, String rel) {
         Path file = CachePaths.treeIn(entry).resolve(rel);
         flipByte(file);
-        String ctime = Long.toString(ctimeNanos(file));
-        rewrite(entry, line -> {
-            String[] f = line.split("\t", -1);
-            if (f.length >= 6 && f[5].equals(rel)) {
-                f[3] = ctime;
-                return String.join("\t", f);
-            }
-            return line;
-        });
+        long ctime = ctimeNanos(file);
+        TreeIndex index = read(entry);
+        List<TreeEntry> entries = new ArrayList<>();
+        for (TreeEntry e : index.entries()) {
+            entries.add(e.path().equals(rel) ? new TreeEntry(e.path(), e.type(), e.mode(), e.size(), ctime, e.crc(), e.target()) : e);
+        }
+        write(entry, new TreeIndex(index.bootId(), MetadataSum.of(entries), entries));
     }
 
     /** Flips one byte in the middle of {@code file} without changing its size. */
@@ -64,11 +62,7 @@ public final class IndexEdits {
     }
 
     public static String recordedBoot(Path entry) {
-        try {
-            return Files.readAllLines(CachePaths.indexIn(entry)).get(1).substring("boot ".length());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return read(entry).bootId();
     }
 
     private static long ctimeNanos(Path file) {
@@ -79,14 +73,17 @@ public final class IndexEdits {
         }
     }
 
-    private static void rewrite(Path entry, java.util.function.UnaryOperator<String> edit) {
-        Path index = CachePaths.indexIn(entry);
+    private static TreeIndex read(Path entry) {
         try {
-            List<String> lines = new ArrayList<>();
-            for (String line : Files.readAllLines(index, StandardCharsets.UTF_8)) {
-                lines.add(edit.apply(line));
-            }
-            Files.write(index, lines, StandardCharsets.UTF_8);
+            return TreeIndex.read(CachePaths.indexIn(entry));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void write(Path entry, TreeIndex index) {
+        try {
+            index.write(CachePaths.indexIn(entry));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
