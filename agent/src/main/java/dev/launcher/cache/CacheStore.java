@@ -182,13 +182,18 @@ public final class CacheStore implements AutoCloseable {
      * existing entry returned.
      */
     public Path publishLayer(Path tempEntry, Digest digest) {
+        return publishLayer(tempEntry, digest, new ContentSums());
+    }
+
+    /** As {@link #publishLayer(Path, Digest)}, taking the CRC32C of files from {@code written} where it has them. */
+    public Path publishLayer(Path tempEntry, Digest digest, ContentSums written) {
         requireOwnTemp(tempEntry);
         Path tree = CachePaths.treeIn(tempEntry);
         if (!Files.isDirectory(tree, LinkOption.NOFOLLOW_LINKS)) {
             throw new IllegalArgumentException("not a layer entry with a tree: " + tempEntry);
         }
         try {
-            TreeIndexer.index(tree, bootId).write(CachePaths.indexIn(tempEntry));
+            TreeIndexer.index(tree, bootId, written).write(CachePaths.indexIn(tempEntry));
         } catch (IOException e) {
             throw CacheFailures.io("index the layer tree " + digest + " in", tree, e);
         }

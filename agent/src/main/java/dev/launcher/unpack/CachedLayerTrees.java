@@ -3,6 +3,7 @@ package dev.launcher.unpack;
 import com.github.luben.zstd.util.Native;
 import dev.launcher.cache.CachePaths;
 import dev.launcher.cache.CacheStore;
+import dev.launcher.cache.ContentSums;
 import dev.launcher.cache.TreeDamage;
 import dev.launcher.cache.TreeVerifier;
 import dev.launcher.error.LauncherException;
@@ -114,22 +115,24 @@ public final class CachedLayerTrees {
                 cache.discardLayer(key);
             }
             Path temp = cache.newLayerEntry();
+            ContentSums sums = new ContentSums();
             try {
-                bytes.feed(in -> unpack(layer, in, CachePaths.treeIn(temp)));
+                bytes.feed(in -> unpack(layer, in, CachePaths.treeIn(temp), sums));
             } catch (RuntimeException e) {
                 ExtractedTree.discard(temp, layer.digest().toString());
                 throw e;
             }
-            return CachePaths.treeIn(cache.publishLayer(temp, key));
+            return CachePaths.treeIn(cache.publishLayer(temp, key, sums));
         }
     }
 
-    private void unpack(Descriptor layer, InputStream in, Path temp) {
+    /** {@code sums} gets the CRC32C of each file as it is written, which spares the index reading the tree back. */
+    private void unpack(Descriptor layer, InputStream in, Path temp, ContentSums sums) {
         try {
             if (isFileLayer(layer)) {
-                new FileLayerWriter(limits).write(in, temp, layer.title().orElseThrow());
+                new FileLayerWriter(limits).write(in, temp, layer.title().orElseThrow(), sums);
             } else {
-                new LayerUnpacker(limits).unpackTar(in, temp, "layer " + layer.digest());
+                new LayerUnpacker(limits).unpackTar(in, temp, "layer " + layer.digest(), sums);
             }
         } catch (LinkageError e) {
             throw LauncherException.cacheIo("cannot load the zstd library to unpack layer " + layer.digest() + ": "
