@@ -33,8 +33,8 @@ import java.util.Map;
  * <p>The {@code metadata} line sums up everything but the CRCs ({@link MetadataSum}): the check at every start
  * compares the tree with that one line, and parses the entries only to say what differs or for a content check
  * (parsing the node app's 3,095 lines cost a cold JVM 15 ms).
- * The index has no checksum of its own: damage to it can only make the tree look damaged, and then the layer is
- * fetched again, which is the right outcome for a damaged cache entry either way.
+ * The index has no checksum of its own: damage to it can make a whole tree look damaged (the layer is then fetched
+ * again, the right outcome for a damaged cache entry anyway), never a damaged tree look whole.
  */
 record TreeIndex(String bootId, String metadataSum, List<TreeEntry> entries) {
     static final String MAGIC = "launcher-tree-index 1";

@@ -45,7 +45,7 @@ public final class TreeVerifier {
         try {
             header = TreeIndex.readHeader(indexFile);
         } catch (NoSuchFileException e) {
-            return Optional.of(TreeDamage.entry("has no index"));
+            return Optional.of(TreeDamage.entry("it has no index"));
         } catch (IOException e) {
             return Optional.of(unreadableIndex(e));
         }
@@ -90,12 +90,12 @@ public final class TreeVerifier {
             return unreadableIndex(e);
         }
         // Nothing found entry by entry: the index disagrees with itself, which is damage to the index.
-        return TreeCheck.metadata(tree, index).orElseGet(() -> TreeDamage.entry("has an index whose metadata sum"
+        return TreeCheck.metadata(tree, index).orElseGet(() -> TreeDamage.entry("it has an index whose metadata sum"
                 + " does not match its entries"));
     }
 
     private static TreeDamage unreadableIndex(IOException e) {
-        return TreeDamage.entry("has an unreadable index (" + CacheFailures.reason(e) + ")");
+        return TreeDamage.entry("it has an unreadable index (" + CacheFailures.reason(e) + ")");
     }
 
     /**

@@ -167,7 +167,7 @@ class TreeVerifierTest {
     @Test
     void anEntryWithoutItsIndexIsNotTrusted() throws IOException {
         Files.delete(CachePaths.indexIn(entry));
-        assertDamage("", "has no index", TreeVerifier.Depth.AT_USE);
+        assertDamage("", "it has no index", TreeVerifier.Depth.AT_USE);
     }
 
     @Test
@@ -186,7 +186,7 @@ class TreeVerifierTest {
         byte[] index = Files.readAllBytes(CachePaths.indexIn(entry));
         Files.write(CachePaths.indexIn(entry), java.util.Arrays.copyOf(index, index.length - 10));
         Optional<TreeDamage> damage = verifier.check(entry, TreeVerifier.Depth.AT_USE);
-        assertTrue(damage.isPresent() && damage.get().what().startsWith("has an unreadable index"), damage.toString());
+        assertTrue(damage.isPresent() && damage.get().what().startsWith("it has an unreadable index"), damage.toString());
         assertEquals(damage, verifier.check(entry, TreeVerifier.Depth.FULL));
     }
 
@@ -195,14 +195,14 @@ class TreeVerifierTest {
         List<String> lines = new java.util.ArrayList<>(Files.readAllLines(CachePaths.indexIn(entry)));
         lines.set(2, "metadata 8-0-0");
         Files.write(CachePaths.indexIn(entry), lines);
-        assertDamage("", "has an index whose metadata sum does not match its entries", TreeVerifier.Depth.AT_USE);
+        assertDamage("", "it has an index whose metadata sum does not match its entries", TreeVerifier.Depth.AT_USE);
     }
 
     @Test
     void anIndexOfZerosIsNotTrusted() throws IOException {
         Files.write(CachePaths.indexIn(entry), new byte[(int) Files.size(CachePaths.indexIn(entry))]);
         Optional<TreeDamage> damage = verifier.check(entry, TreeVerifier.Depth.AT_USE);
-        assertTrue(damage.isPresent() && damage.get().what().startsWith("has an unreadable index"), damage.toString());
+        assertTrue(damage.isPresent() && damage.get().what().startsWith("it has an unreadable index"), damage.toString());
     }
 
     /** What the cache itself does to a published entry must never look like damage. */
