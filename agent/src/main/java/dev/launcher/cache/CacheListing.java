@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class CacheListing {
     private static final Logger log = LoggerFactory.getLogger(CacheListing.class);
     private static final List<String> ALGORITHMS = List.of("sha256", "sha512");
+    /** Suffix of the names of layer trees cached by launchers before the tree index. */
+    public static final String LEGACY = " (earlier version, no index)";
 
     private final CachePaths paths;
 
@@ -39,15 +41,30 @@ public final class CacheListing {
         return all;
     }
 
-    /** Blobs and layer trees: what takes space and what gc evicts. */
+    /** Blobs and layer trees (those of earlier versions too): what takes space and what gc evicts. */
     public List<CacheEntry> contentEntries() {
         List<CacheEntry> all = new ArrayList<>();
-        all.addAll(digestEntries(CacheEntry.Kind.BLOB, paths.blobsDir()));
-        all.addAll(digestEntries(CacheEntry.Kind.LAYER, paths.layersDir()));
+        all.addAll(digestEntries(CacheEntry.Kind.BLOB, paths.blobsDir(), "", true));
+        all.addAll(treeEntries(true));
+        all.addAll(legacyLayers(true));
         return all;
     }
 
-    private List<CacheEntry> digestEntries(CacheEntry.Kind kind, Path kindDir) {
+    /** The layer entries of this version (tree and index). */
+    public List<CacheEntry> treeEntries(boolean measure) {
+        return digestEntries(CacheEntry.Kind.LAYER, paths.treesDir(), "", measure);
+    }
+
+    /**
+     * The bare trees of launchers before the tree index, named with a {@value #LEGACY} suffix.
+     *
+     * @param measure false to leave sizes at 0 and save walking trees that are about to go anyway
+     */
+    public List<CacheEntry> legacyLayers(boolean measure) {
+        return digestEntries(CacheEntry.Kind.LAYER, paths.legacyLayersDir(), LEGACY, measure);
+    }
+
+    private List<CacheEntry> digestEntries(CacheEntry.Kind kind, Path kindDir, String suffix, boolean measureSize) {
         List<CacheEntry> found = new ArrayList<>();
         for (String algorithm : ALGORITHMS) {
             Path dir = kindDir.resolve(algorithm);
@@ -59,7 +76,7 @@ public final class CacheListing {
                     log.warn("ignoring {}: not a digest-named cache entry", path);
                     continue;
                 }
-                measure(kind, digest, digest.toString(), path).ifPresent(found::add);
+                measure(kind, digest, digest + suffix, path, measureSize).ifPresent(found::add);
             }
         }
         found.sort(Comparator.comparing(CacheEntry::name));
@@ -84,7 +101,7 @@ public final class CacheListing {
                     }
                     String name = relative.getName(0) + "/" + relative.subpath(1, n - 2).toString().replace('\\', '/')
                             + ":" + relative.getName(n - 1);
-                    readDigest(file).flatMap(d -> measure(CacheEntry.Kind.REF, d, name, file)).ifPresent(found::add);
+                    readDigest(file).flatMap(d -> measure(CacheEntry.Kind.REF, d, name, file, true)).ifPresent(found::add);
                     return FileVisitResult.CONTINUE;
                 }
 
@@ -118,11 +135,11 @@ public final class CacheListing {
         }
     }
 
-    private static Optional<CacheEntry> measure(CacheEntry.Kind kind, Digest digest, String name, Path path) {
+    private static Optional<CacheEntry> measure(CacheEntry.Kind kind, Digest digest, String name, Path path, boolean size) {
         try {
             BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            long size = attrs.isDirectory() ? Trees.size(path) : attrs.size();
-            return Optional.of(new CacheEntry(kind, digest, name, path, size, attrs.lastModifiedTime().toInstant()));
+            long bytes = !size ? 0 : attrs.isDirectory() ? Trees.size(path) : attrs.size();
+            return Optional.of(new CacheEntry(kind, digest, name, path, bytes, attrs.lastModifiedTime().toInstant()));
         } catch (NoSuchFileException e) {
             return Optional.empty(); // evicted while we looked
         } catch (IOException e) {

@@ -13,7 +13,10 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * blobs/&lt;alg&gt;/&lt;hex&gt;                       verified blobs, named by the digest actually computed
- * layers/&lt;alg&gt;/&lt;hex&gt;/                     one unpacked tree per layer digest
+ * trees/&lt;alg&gt;/&lt;hex&gt;/tree/                one unpacked tree per layer key
+ * trees/&lt;alg&gt;/&lt;hex&gt;/index                what that tree held when it was published ({@link TreeIndex})
+ * trees/&lt;alg&gt;/&lt;hex&gt;/verified             boots in which its content was read back and matched the index
+ * layers/&lt;alg&gt;/&lt;hex&gt;/                     trees of launchers before the index: never used, removed when unused
  * refs/&lt;registry&gt;/&lt;repo path&gt;/_tags/&lt;tag&gt;   the digest a tag last resolved to
  * tmp/&lt;owner id&gt;/ and tmp/&lt;owner id&gt;.lock   one private temp dir per live process, proven alive by its lock
  * locks/&lt;hex&gt;                             one lock file per digest
@@ -22,6 +25,11 @@ import java.util.regex.Pattern;
  * Tags sit under {@code _tags/} because repository paths nest: without it tag {@code c} of {@code a/b} and
  * repository {@code a/b/c} would need {@code refs/r/a/b/c} to be both a file and a directory. A repository
  * component cannot start with {@code _}, so {@code _tags} never collides with one.
+ *
+ * <p>A layer entry is a directory holding the tree and its index so that one rename publishes both: no crash can
+ * leave a tree without its index, or an index beside another tree. Entries live under {@code trees/}, not where
+ * earlier versions kept their bare trees ({@code layers/}), so that an earlier launcher sharing the volume never
+ * takes an entry for a tree (it would run {@code tree/} and {@code index} as the app).
  */
 public record CachePaths(Path root) {
     public static final String ENV_VAR = "LAUNCHER_CACHE";
@@ -46,7 +54,12 @@ public record CachePaths(Path root) {
         return root.resolve("blobs");
     }
 
-    public Path layersDir() {
+    public Path treesDir() {
+        return root.resolve("trees");
+    }
+
+    /** Where launchers before the tree index kept layer trees; only read to remove them. */
+    public Path legacyLayersDir() {
         return root.resolve("layers");
     }
 
@@ -66,8 +79,28 @@ public record CachePaths(Path root) {
         return blobsDir().resolve(digest.algorithm()).resolve(digest.hex());
     }
 
+    /** The entry of a layer tree: the unit that is published, evicted and stamped as used. */
     public Path layer(Digest digest) {
-        return layersDir().resolve(digest.algorithm()).resolve(digest.hex());
+        return treesDir().resolve(digest.algorithm()).resolve(digest.hex());
+    }
+
+    public Path legacyLayer(Digest digest) {
+        return legacyLayersDir().resolve(digest.algorithm()).resolve(digest.hex());
+    }
+
+    /** The unpacked layer inside a layer entry, published or still in a temp dir. */
+    public static Path treeIn(Path layerEntry) {
+        return layerEntry.resolve("tree");
+    }
+
+    /** The index of the tree beside it. */
+    public static Path indexIn(Path layerEntry) {
+        return layerEntry.resolve("index");
+    }
+
+    /** The boots in which the tree's content was read back and matched the index. */
+    public static Path verifiedIn(Path layerEntry) {
+        return layerEntry.resolve("verified");
     }
 
     /** Hex alone is unambiguous: sha256 and sha512 hex differ in length. */

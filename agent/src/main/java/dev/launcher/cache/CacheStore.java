@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
@@ -43,19 +44,24 @@ public final class CacheStore implements AutoCloseable {
     private final CachePaths paths;
     private final TempSpace temp;
     private final LastUsed lastUsed;
+    private final String bootId;
     private final Thread shutdownHook;
 
-    private CacheStore(CachePaths paths, TempSpace temp, LastUsed lastUsed) {
+    private CacheStore(CachePaths paths, TempSpace temp, LastUsed lastUsed, String bootId) {
         this.paths = paths;
         this.temp = temp;
         this.lastUsed = lastUsed;
+        this.bootId = bootId;
         // Our temp dir goes away on a normal exit or SIGTERM even if nobody calls close(); after SIGKILL the next
         // launcher's cleanDebris removes it.
         this.shutdownHook = Thread.ofPlatform().name("cache-temp-cleanup").unstarted(temp::close);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
-    /** Creates the layout if needed, claims a private temp dir, and cleans up after dead launchers. */
+    /**
+     * Creates the layout if needed, claims a private temp dir, cleans up after dead launchers, and removes the
+     * layer trees of earlier launcher versions that nobody uses (they have no index, so they are never trusted).
+     */
     public static CacheStore open(Path root) {
         return open(root, Clock.systemUTC());
     }
@@ -65,7 +71,7 @@ public final class CacheStore implements AutoCloseable {
         Path dir = requested.root();
         try {
             for (Path each : new Path[] {
-                dir, requested.blobsDir(), requested.layersDir(), requested.refsDir(), requested.tmpDir(), requested.locksDir()
+                dir, requested.blobsDir(), requested.treesDir(), requested.refsDir(), requested.tmpDir(), requested.locksDir()
             }) {
                 dir = each;
                 Files.createDirectories(each);
@@ -87,9 +93,10 @@ public final class CacheStore implements AutoCloseable {
         } catch (IOException e) {
             throw CacheFailures.io("write to cache directory", paths.tmpDir(), e);
         }
-        CacheStore store = new CacheStore(paths, temp, new LastUsed(clock));
+        CacheStore store = new CacheStore(paths, temp, new LastUsed(clock), BootId.current());
         try {
             store.cleanDebris();
+            store.removeLegacyTrees();
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -107,9 +114,17 @@ public final class CacheStore implements AutoCloseable {
         return present(paths.blob(digest), false);
     }
 
-    /** The unpacked layer tree, if present; marks it used. Hold a {@link Lease} while reading it. */
+    /**
+     * The layer entry, if present; marks it used. Its tree is {@link CachePaths#treeIn}; check it with
+     * {@link TreeVerifier} before trusting it. Hold a {@link Lease} while reading it.
+     */
     public Optional<Path> layer(Digest digest) {
         return present(paths.layer(digest), true);
+    }
+
+    /** The id of this boot, which the index of every tree published now records. */
+    public String bootId() {
+        return bootId;
     }
 
     private Optional<Path> present(Path entry, boolean directory) {
@@ -143,17 +158,67 @@ public final class CacheStore implements AutoCloseable {
     }
 
     /**
-     * Publishes an unpacked layer tree. {@code tempDir} must come from {@link #newTempDir()}, be complete, and be
-     * the unpacking of the blob with this digest; keep its root directory writable by its owner (a directory
-     * cannot be renamed into another parent otherwise). If another process published the digest first, that is
-     * success: ours is deleted and the existing tree returned.
+     * A new layer entry in this process's temp dir: unpack into its (empty) {@link CachePaths#treeIn tree}, then
+     * {@link #publishLayer}.
      */
-    public Path publishLayer(Path tempDir, Digest digest) {
-        requireOwnTemp(tempDir);
-        if (!Files.isDirectory(tempDir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IllegalArgumentException("not a directory: " + tempDir);
+    public Path newLayerEntry() {
+        Path entry = newTempDir();
+        Path tree = CachePaths.treeIn(entry);
+        try {
+            Files.createDirectory(tree);
+            Files.setPosixFilePermissions(tree, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw CacheFailures.io("create a temp dir in", entry, e);
         }
-        return publish(tempDir, paths.layer(digest), digest, "layer", true);
+        return entry;
+    }
+
+    /**
+     * Indexes and publishes an unpacked layer tree. {@code tempEntry} must come from {@link #newLayerEntry()}, and
+     * its tree be complete and the unpacking of the layer with this key; keep the tree's root directory writable by
+     * its owner. Nothing may write to the tree from now on: the index records every entry's ctime as it is now.
+     * The index is written beside the tree and both are published by one rename, so no crash can leave one
+     * without the other. If another process published the key first, that is success: ours is deleted and the
+     * existing entry returned.
+     */
+    public Path publishLayer(Path tempEntry, Digest digest) {
+        return publishLayer(tempEntry, digest, new ContentSums());
+    }
+
+    /** As {@link #publishLayer(Path, Digest)}, taking the CRC32C of files from {@code written} where it has them. */
+    public Path publishLayer(Path tempEntry, Digest digest, ContentSums written) {
+        requireOwnTemp(tempEntry);
+        Path tree = CachePaths.treeIn(tempEntry);
+        if (!Files.isDirectory(tree, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException("not a layer entry with a tree: " + tempEntry);
+        }
+        try {
+            TreeIndexer.index(tree, bootId, written).write(CachePaths.indexIn(tempEntry));
+        } catch (IOException e) {
+            throw CacheFailures.io("index the layer tree " + digest + " in", tree, e);
+        }
+        return publish(tempEntry, paths.layer(digest), digest, "layer", true);
+    }
+
+    /**
+     * Removes a layer entry that failed its check. Call it holding the key's {@link DigestLock}, so that nobody
+     * publishes the key meanwhile; leases do not stop it, since a damaged tree is no use to its holders either. The
+     * entry is renamed into our temp dir first, so nobody ever sees it half-deleted under its name.
+     *
+     * @return false if it was not there
+     */
+    public boolean discardLayer(Digest digest) {
+        Path entry = paths.layer(digest);
+        Path trash = temp.newName("damaged-");
+        try {
+            moveOut(entry, trash);
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw CacheFailures.io("move the damaged layer tree out of the way:", entry, e);
+        }
+        discard(trash);
+        return true;
     }
 
     private Path publish(Path source, Path target, Digest digest, String kind, boolean directory) {
@@ -261,6 +326,29 @@ public final class CacheStore implements AutoCloseable {
         } catch (IOException e) {
             discard(tempFile);
             throw CacheFailures.io("write ref", ref, e);
+        }
+    }
+
+    /**
+     * Launchers before the tree index kept bare trees in {@code layers/}. They cannot be trusted, and an earlier
+     * launcher still sharing the volume may use them, so each is evicted only when unused, like gc does; one that
+     * is in use stays for a later start or gc. Costs one listing of {@code layers/} when there is nothing to do.
+     */
+    private void removeLegacyTrees() {
+        int removed = 0;
+        for (CacheEntry legacy : new CacheListing(paths).legacyLayers(false)) {
+            try {
+                if (evict(legacy) == Eviction.EVICTED) {
+                    removed++;
+                }
+            } catch (LauncherException e) {
+                // It only costs space, and it is never used: it must not stop a launch.
+                log.warn("could not remove the layer tree {} of an earlier launcher version: {}", legacy.path(), e.getMessage());
+            }
+        }
+        if (removed > 0) {
+            log.info("removed {} layer tree(s) cached by an earlier launcher version: they have no index, so they are"
+                    + " not trusted; each layer is fetched again once, when it is next used", removed);
         }
     }
 

@@ -9,8 +9,11 @@
  *       as long as anything reads the entry's files (for a layer tree the app runs from, that is the app's
  *       lifetime, unless the app dir holds its own hard links or copies).
  *   <li>To produce a missing entry: take {@link dev.launcher.cache.DigestLock}, look again, write into
- *       {@code newTempFile()/newTempDir()}, verify, publish. The lock only saves duplicate downloads; publishing is
+ *       {@code newTempFile()/newLayerEntry()}, verify, publish. The lock only saves duplicate downloads; publishing is
  *       safe without it.
+ *   <li>A layer tree is published with an index of what it holds, and checked against it before each use
+ *       ({@link dev.launcher.cache.TreeVerifier}); a damaged one is removed with {@code discardLayer} under the
+ *       digest's lock and produced again.
  *   <li>Every I/O failure is a {@link dev.launcher.error.LauncherException} with exit 74 whose message names the
  *       path and what to do.
  * </ul>

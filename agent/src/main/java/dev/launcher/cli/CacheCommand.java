@@ -4,7 +4,9 @@ import dev.launcher.cache.CacheEntry;
 import dev.launcher.cache.CacheGc;
 import dev.launcher.cache.CacheListing;
 import dev.launcher.cache.CacheStore;
+import dev.launcher.cache.CacheVerification;
 import dev.launcher.config.ConfigResolver;
+import dev.launcher.error.ExitCode;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -12,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "cache", mixinStandardHelpOptions = true, description = "Inspect or trim the shared cache.",
-        subcommands = {CacheCommand.Ls.class, CacheCommand.Gc.class})
+        subcommands = {CacheCommand.Ls.class, CacheCommand.Gc.class, CacheCommand.Verify.class})
 final class CacheCommand {
     @Command(name = "ls", mixinStandardHelpOptions = true, description = "List cached blobs, layer trees and tags.")
     static final class Ls implements Callable<Integer> {
@@ -50,6 +52,25 @@ final class CacheCommand {
                         r.evicted(), r.evictedBytes(), r.kept(), r.keptBytes(), r.busy());
             }
             return 0;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Read every cached layer tree back and compare it with its index; remove damaged ones."
+                    + " Exit 0 if all were whole, 65 if any was damaged (the next start fetches it again).")
+    static final class Verify implements Callable<Integer> {
+        @Option(names = "--cache", paramLabel = "DIR", description = "cache root (env LAUNCHER_CACHE)")
+        String cache;
+
+        @Override
+        public Integer call() {
+            try (CacheStore store = CacheStore.open(new ConfigResolver(System.getenv()).cacheRoot(cache))) {
+                CacheVerification.Result r = new CacheVerification(store).verifyAll(bad ->
+                        System.out.printf(Locale.ROOT, "damaged layer tree %s: %s; removed%n", bad.name(), bad.damage()));
+                System.out.printf(Locale.ROOT, "verified %d layer trees: %d whole, %d damaged%n",
+                        r.verified() + r.damaged().size(), r.verified(), r.damaged().size());
+                return r.damaged().isEmpty() ? 0 : ExitCode.INTEGRITY.code();
+            }
         }
     }
 }

@@ -1,7 +1,11 @@
 package dev.launcher.unpack;
 
 import com.github.luben.zstd.util.Native;
+import dev.launcher.cache.CachePaths;
 import dev.launcher.cache.CacheStore;
+import dev.launcher.cache.ContentSums;
+import dev.launcher.cache.TreeDamage;
+import dev.launcher.cache.TreeVerifier;
 import dev.launcher.error.LauncherException;
 import dev.launcher.oci.Descriptor;
 import dev.launcher.oci.Digest;
@@ -18,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * bytes proved to be the layer's, so a tree under its final name is always complete and verified. The
  * layer's blob itself is not kept: the tree is what every later start uses (containerd calls this
  * discarding unpacked layers), and keeping both would write every byte twice on the cold path.
+ *
+ * <p>A published tree is not trusted blindly: trees are not flushed to disk before publishing (that
+ * would cost every cold pull), and the cache volume can be written by others. Each use checks the tree
+ * against the index written with it ({@link TreeVerifier}); a tree that fails is removed and the layer
+ * unpacked again from {@link LayerBytes}, as if it had never been cached.
  */
 public final class CachedLayerTrees {
     private static final Logger LOG = LoggerFactory.getLogger(CachedLayerTrees.class);
@@ -26,6 +35,7 @@ public final class CachedLayerTrees {
 
     private final CacheStore cache;
     private final UnpackLimits limits;
+    private final TreeVerifier verifier;
     private boolean nativeDirSet;
 
     public CachedLayerTrees(CacheStore cache) {
@@ -35,6 +45,7 @@ public final class CachedLayerTrees {
     public CachedLayerTrees(CacheStore cache, UnpackLimits limits) {
         this.cache = cache;
         this.limits = limits;
+        this.verifier = new TreeVerifier(cache);
     }
 
     /**
@@ -75,40 +86,53 @@ public final class CachedLayerTrees {
     }
 
     /**
-     * The layer's tree: from the cache, else unpacked from {@code bytes} into a temp dir and published
-     * under the tree key once {@code bytes} returned verified. Under the key's lock, so launchers starting
-     * together on one cache download and unpack each layer once.
+     * The layer's tree: from the cache if it matches its index, else unpacked from {@code bytes} into a
+     * temp dir and published under the tree key once {@code bytes} returned verified. Under the key's
+     * lock, so launchers starting together on one cache download and unpack each layer once.
+     *
+     * <p>Only the holder of the lock removes or publishes the entry, and it checks again under the lock
+     * first: a launcher that found a damaged tree while another was already replacing it then finds the
+     * replacement and uses it. The first check is made without the lock, so a good tree (the usual case)
+     * costs no locking, and launchers checking one tree at once do not wait for each other.
      */
     public Path ensure(Descriptor layer, LayerBytes bytes) {
         useCacheForNativeLibraries();
         Digest key = treeKey(layer);
-        Optional<Path> tree = cache.layer(key);
-        if (tree.isPresent()) {
-            return tree.get();
+        Optional<Path> entry = cache.layer(key);
+        if (entry.isPresent() && verifier.check(entry.get(), TreeVerifier.Depth.AT_USE).isEmpty()) {
+            return CachePaths.treeIn(entry.get());
         }
         try (var lock = cache.lock(key)) {
-            tree = cache.layer(key);
-            if (tree.isPresent()) {
-                LOG.debug("layer {} was unpacked by another launcher while we waited", layer.digest().shortForm());
-                return tree.get();
+            entry = cache.layer(key);
+            if (entry.isPresent()) {
+                Optional<TreeDamage> damage = verifier.check(entry.get(), TreeVerifier.Depth.AT_USE);
+                if (damage.isEmpty()) {
+                    LOG.debug("layer {} was unpacked by another launcher while we waited", layer.digest().shortForm());
+                    return CachePaths.treeIn(entry.get());
+                }
+                LOG.warn("layer {}: the cached tree is damaged: {}; removing it and fetching the layer again",
+                        layer.digest(), damage.get());
+                cache.discardLayer(key);
             }
-            Path temp = cache.newTempDir();
+            Path temp = cache.newLayerEntry();
+            ContentSums sums = new ContentSums();
             try {
-                bytes.feed(in -> unpack(layer, in, temp));
+                bytes.feed(in -> unpack(layer, in, CachePaths.treeIn(temp), sums));
             } catch (RuntimeException e) {
                 ExtractedTree.discard(temp, layer.digest().toString());
                 throw e;
             }
-            return cache.publishLayer(temp, key);
+            return CachePaths.treeIn(cache.publishLayer(temp, key, sums));
         }
     }
 
-    private void unpack(Descriptor layer, InputStream in, Path temp) {
+    /** {@code sums} gets the CRC32C of each file as it is written, which spares the index reading the tree back. */
+    private void unpack(Descriptor layer, InputStream in, Path temp, ContentSums sums) {
         try {
             if (isFileLayer(layer)) {
-                new FileLayerWriter(limits).write(in, temp, layer.title().orElseThrow());
+                new FileLayerWriter(limits).write(in, temp, layer.title().orElseThrow(), sums);
             } else {
-                new LayerUnpacker(limits).unpackTar(in, temp, "layer " + layer.digest());
+                new LayerUnpacker(limits).unpackTar(in, temp, "layer " + layer.digest(), sums);
             }
         } catch (LinkageError e) {
             throw LauncherException.cacheIo("cannot load the zstd library to unpack layer " + layer.digest() + ": "

@@ -4,6 +4,7 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.WRITE;
 
+import dev.launcher.cache.ContentSums;
 import dev.launcher.error.LauncherException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,6 +35,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Small files may be written by {@link ParallelFileWriter} after this class has made their
  * directory ({@link #clearForNonDirectory}); every other change is made here, on the tar thread.
+ *
+ * <p>Writers record the CRC32C of what they write in {@link #sums()}, for the cache's index. Every
+ * non-directory is created through {@link #clearForNonDirectory}, which forgets the name's sum, so a
+ * sum never outlives the content it was computed from.
  */
 final class ExtractedTree {
     private static final Logger log = LoggerFactory.getLogger(ExtractedTree.class);
@@ -47,6 +52,7 @@ final class ExtractedTree {
 
     private final Path root;
     private final String layer;
+    private final ContentSums sums;
     /**
      * Every directory made so far (the root excluded); a directory's ancestors are always here
      * too. Sorted, so that the names below a directory are one range: replacing a directory must
@@ -56,9 +62,14 @@ final class ExtractedTree {
     /** Every symlink made so far: path to target. */
     private final NavigableMap<String, String> symlinks = new TreeMap<>();
 
-    ExtractedTree(Path root, String layer) {
+    ExtractedTree(Path root, String layer, ContentSums sums) {
         this.root = root;
         this.layer = layer;
+        this.sums = sums;
+    }
+
+    ContentSums sums() {
+        return sums;
     }
 
     /** The target must be empty: this class only knows what it wrote itself. */
@@ -195,6 +206,7 @@ final class ExtractedTree {
             Files.delete(path);
             Files.createLink(path, targetPath);
         }
+        sums.link(name, target);
     }
 
     /**
@@ -224,6 +236,7 @@ final class ExtractedTree {
 
     /** Makes room for a non-directory at {@code name}: parent made, an earlier directory or symlink there removed. */
     Path clearForNonDirectory(String name) throws IOException {
+        sums.forget(name);
         Path path = ensureParent(name);
         if (dirs.containsKey(name)) {
             TreeCleaner.deleteTree(path);

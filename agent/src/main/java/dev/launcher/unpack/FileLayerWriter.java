@@ -1,11 +1,13 @@
 package dev.launcher.unpack;
 
+import dev.launcher.cache.ContentSums;
 import dev.launcher.error.LauncherException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,11 @@ public final class FileLayerWriter {
      * @throws dev.launcher.error.UnsafeArchiveException if the title is unsafe or the content exceeds the limits
      */
     public UnpackStats write(InputStream content, Path emptyTargetDir, String title) {
+        return write(content, emptyTargetDir, title, new ContentSums());
+    }
+
+    /** As {@link #write(InputStream, Path, String)}, recording the file's CRC32C in {@code sums}. */
+    public UnpackStats write(InputStream content, Path emptyTargetDir, String title, ContentSums sums) {
         String layer = "titled '" + title + "'";
         String name = EntryNames.normalize(title, reason -> Refusal.entry(layer, title, reason));
         if (name.isEmpty()) {
@@ -50,8 +57,9 @@ public final class FileLayerWriter {
         long allowed = Math.min(limits.maxEntryBytes(), limits.maxTotalBytes());
         boolean complete = false;
         try {
-            ExtractedTree tree = new ExtractedTree(emptyTargetDir, layer);
+            ExtractedTree tree = new ExtractedTree(emptyTargetDir, layer, sums);
             long count = 0;
+            CRC32C crc = new CRC32C();
             try (OutputStream out = tree.newFile(name)) {
                 byte[] buffer = new byte[BUFFER];
                 int n;
@@ -61,10 +69,12 @@ public final class FileLayerWriter {
                         throw Refusal.limit(layer, title, "is larger than the limit of " + allowed + " bytes");
                     }
                     out.write(buffer, 0, n);
+                    crc.update(buffer, 0, n);
                 }
             }
             Files.setPosixFilePermissions(emptyTargetDir.resolve(name), PosixModes.permissions(FILE_MODE));
             tree.finish();
+            sums.record(name, (int) crc.getValue());
             complete = true;
             log.debug("stored single-file layer as {} ({} bytes)", name, count);
             return new UnpackStats(1, count);

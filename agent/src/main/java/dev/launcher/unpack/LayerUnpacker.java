@@ -1,5 +1,6 @@
 package dev.launcher.unpack;
 
+import dev.launcher.cache.ContentSums;
 import dev.launcher.error.LauncherException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
+import java.util.zip.CRC32C;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -79,6 +81,11 @@ public final class LayerUnpacker {
      * @throws LauncherException (CACHE_IO) if the stream or the target cannot be read or written
      */
     public UnpackStats unpackTar(InputStream layerBytes, Path emptyTargetDir, String layerName) {
+        return unpackTar(layerBytes, emptyTargetDir, layerName, new ContentSums());
+    }
+
+    /** As {@link #unpackTar(InputStream, Path, String)}, recording the CRC32C of the files written in {@code sums}. */
+    public UnpackStats unpackTar(InputStream layerBytes, Path emptyTargetDir, String layerName, ContentSums sums) {
         ExtractedTree.requireEmpty(emptyTargetDir, layerName);
         SourceInputStream source = new SourceInputStream(layerBytes);
         boolean complete = false;
@@ -88,7 +95,7 @@ public final class LayerUnpacker {
             UnpackStats stats;
             // Closing the extraction waits for its writer threads, so discard below cannot race them.
             try (InputStream tarBytes = compression.decompress(buffered);
-                    Extraction extraction = new Extraction(tarBytes, new ExtractedTree(emptyTargetDir, layerName), layerName)) {
+                    Extraction extraction = new Extraction(tarBytes, new ExtractedTree(emptyTargetDir, layerName, sums), layerName)) {
                 stats = extraction.run();
             }
             source.drain();
@@ -125,7 +132,7 @@ public final class LayerUnpacker {
             this.tar = new TarArchiveInputStream(metered, StandardCharsets.UTF_8.name());
             this.tree = tree;
             this.layer = layer;
-            this.writer = new ParallelFileWriter(writerThreads, this::writeFailure);
+            this.writer = new ParallelFileWriter(writerThreads, this::writeFailure, tree.sums());
         }
 
         UnpackStats run() throws IOException {
@@ -252,6 +259,7 @@ public final class LayerUnpacker {
             }
             OutputStream out = open(name);
             boolean written = false;
+            CRC32C crc = new CRC32C();
             try {
                 long count = 0;
                 int n;
@@ -266,6 +274,7 @@ public final class LayerUnpacker {
                     } catch (IOException e) {
                         throw writeFailure(name, e);
                     }
+                    crc.update(buffer, 0, n);
                 }
                 written = true;
             } finally {
@@ -278,6 +287,7 @@ public final class LayerUnpacker {
                 }
             }
             write(name, () -> tree.finishFile(name, mode, mtime));
+            tree.sums().record(name, (int) crc.getValue());
         }
 
         /** Reads a small entry whole, for a writer thread; refused like {@link #writeFile} if it expands beyond its size. */

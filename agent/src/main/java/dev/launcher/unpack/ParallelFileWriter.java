@@ -1,5 +1,6 @@
 package dev.launcher.unpack;
 
+import dev.launcher.cache.ContentSums;
 import dev.launcher.error.LauncherException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -48,6 +49,7 @@ final class ParallelFileWriter implements AutoCloseable {
 
     private final int threads;
     private final BiFunction<String, IOException, LauncherException> failureReport;
+    private final ContentSums sums;
     /** Names queued since the last {@link #awaitAll}, written or not. Used by the tar thread only. */
     private final Set<String> pending = new HashSet<>();
     private final List<Thread> started = new CopyOnWriteArrayList<>();
@@ -68,13 +70,20 @@ final class ParallelFileWriter implements AutoCloseable {
     /** Set after a failure or on close: queued writes that have not started are dropped. */
     private volatile boolean stopped;
 
+    ParallelFileWriter(int threads, BiFunction<String, IOException, LauncherException> failureReport) {
+        this(threads, failureReport, new ContentSums());
+    }
+
     /**
      * @param threads       writer threads, started on the first {@link #submit}
      * @param failureReport turns a failed write of an entry into the exception the caller throws for it
+     * @param sums          where each written file's CRC32C is recorded, computed on the writer thread from
+     *                      the bytes it writes (the tar thread is the one every other step waits for)
      */
-    ParallelFileWriter(int threads, BiFunction<String, IOException, LauncherException> failureReport) {
+    ParallelFileWriter(int threads, BiFunction<String, IOException, LauncherException> failureReport, ContentSums sums) {
         this.threads = threads;
         this.failureReport = failureReport;
+        this.sums = sums;
         this.queuedPerWriter = new int[threads];
     }
 
@@ -208,6 +217,7 @@ final class ParallelFileWriter implements AutoCloseable {
                     out.write(data);
                 }
                 ExtractedTree.finishFile(path, mode, mtime);
+                sums.record(name, ContentSums.of(data));
             }
         } catch (Throwable t) {
             fail(name, t);

@@ -25,8 +25,10 @@ class CacheGcTest {
 
     CacheStore store;
     Digest b1, b2, b3, tree;
+    /** Bytes of the layer entry: its tree's 300 and its index. */
+    long layerBytes;
 
-    /** Blobs of 100 bytes used at T0+1h, +2h, +3h; a layer tree of 300 bytes used at T0+4h. 600 bytes in all. */
+    /** Blobs of 100 bytes used at T0+1h, +2h, +3h; a layer tree of 300 bytes (and its index) used at T0+4h. */
     @BeforeEach
     void fill() throws IOException {
         store = CacheStore.open(dir.resolve("cache"));
@@ -34,6 +36,8 @@ class CacheGcTest {
         b2 = blob(2, 2);
         b3 = blob(3, 3);
         tree = layer(4);
+        layerBytes = Trees.size(store.paths().layer(tree));
+        assertEquals(300 + Files.size(CachePaths.indexIn(store.paths().layer(tree))), layerBytes);
     }
 
     @AfterEach
@@ -43,9 +47,9 @@ class CacheGcTest {
 
     @Test
     void evictsLeastRecentlyUsedUntilUnderTheLimit() {
-        CacheGc.Result result = new CacheGc(store).collect(400);
+        CacheGc.Result result = new CacheGc(store).collect(100 + layerBytes);
 
-        assertEquals(new CacheGc.Result(2, 2, 0, 400, 200), result);
+        assertEquals(new CacheGc.Result(2, 2, 0, 100 + layerBytes, 200), result);
         assertGone(b1, b2);
         assertTrue(store.blob(b3).isPresent());
         assertTrue(store.layer(tree).isPresent());
@@ -54,20 +58,21 @@ class CacheGcTest {
     @Test
     void aRecentUseChangesTheOrder() throws IOException {
         touch(store.paths().blob(b1), 5);
-        new CacheGc(store).collect(400);
+        new CacheGc(store).collect(100 + layerBytes);
         assertGone(b2, b3);
         assertTrue(store.blob(b1).isPresent());
     }
 
     @Test
     void underTheLimitEvictsNothing() {
-        assertEquals(new CacheGc.Result(4, 0, 0, 600, 0), new CacheGc(store).collect(600));
+        assertEquals(new CacheGc.Result(4, 0, 0, 300 + layerBytes, 0), new CacheGc(store).collect(300 + layerBytes));
     }
 
     @Test
     void evictsTreesWithoutLeavingTraces() throws IOException {
         // Layer trees may contain read-only directories; eviction must still get rid of them.
-        Files.setPosixFilePermissions(store.paths().layer(tree).resolve("d"), PosixFilePermissions.fromString("r-xr-xr-x"));
+        Files.setPosixFilePermissions(CachePaths.treeIn(store.paths().layer(tree)).resolve("d"),
+                PosixFilePermissions.fromString("r-xr-xr-x"));
         assertEquals(4, new CacheGc(store).collect(0).evicted());
         assertFalse(Files.exists(store.paths().layer(tree)));
         assertEquals(0, CacheStoreTest.count(store.ownTempDir()), "the renamed tree was deleted");
@@ -78,7 +83,7 @@ class CacheGcTest {
     void aLeaseBlocksGc() {
         try (Lease lease = store.lease(b1)) {
             CacheGc.Result result = new CacheGc(store).collect(0);
-            assertEquals(new CacheGc.Result(1, 3, 1, 100, 500), result);
+            assertEquals(new CacheGc.Result(1, 3, 1, 100, 200 + layerBytes), result);
             assertTrue(store.blob(b1).isPresent());
         }
         assertEquals(1, new CacheGc(store).collect(0).evicted());
@@ -132,11 +137,12 @@ class CacheGcTest {
     }
 
     private Digest layer(int hoursAfterT0) throws IOException {
-        Path temp = store.newTempDir();
-        Files.createDirectories(temp.resolve("d"));
-        Files.write(temp.resolve("d/a"), new byte[200]);
-        Files.write(temp.resolve("b"), new byte[100]);
-        Files.createSymbolicLink(temp.resolve("link"), Path.of("b"));
+        Path temp = store.newLayerEntry();
+        Path tree = CachePaths.treeIn(temp);
+        Files.createDirectories(tree.resolve("d"));
+        Files.write(tree.resolve("d/a"), new byte[200]);
+        Files.write(tree.resolve("b"), new byte[100]);
+        Files.createSymbolicLink(tree.resolve("link"), Path.of("b"));
         Digest digest = Digest.sha256("the layer".getBytes());
         touch(store.publishLayer(temp, digest), hoursAfterT0);
         return digest;

@@ -25,10 +25,10 @@ class CacheListingTest {
             Files.setLastModifiedTime(blobPath, FileTime.from(used));
 
             Digest layer = Digest.sha256("layer".getBytes());
-            Path temp = store.newTempDir();
-            Files.createDirectories(temp.resolve("a/b"));
-            Files.write(temp.resolve("a/b/c"), new byte[10]);
-            Files.write(temp.resolve("d"), new byte[5]);
+            Path temp = store.newLayerEntry();
+            Files.createDirectories(CachePaths.treeIn(temp).resolve("a/b"));
+            Files.write(CachePaths.treeIn(temp).resolve("a/b/c"), new byte[10]);
+            Files.write(CachePaths.treeIn(temp).resolve("d"), new byte[5]);
             Path layerPath = store.publishLayer(temp, layer);
 
             store.writeRef("127.0.0.1:5000", "team/app", "v1", blob);
@@ -43,7 +43,7 @@ class CacheListingTest {
             assertEquals(CacheEntry.Kind.LAYER, tree.kind());
             assertEquals(layer, tree.digest());
             assertEquals(layerPath, tree.path());
-            assertEquals(15, tree.size());
+            assertEquals(15 + Files.size(CachePaths.indexIn(layerPath)), tree.size(), "the tree's files and its index");
             CacheEntry ref = entries.get(2);
             assertEquals(CacheEntry.Kind.REF, ref.kind());
             assertEquals("127.0.0.1:5000/team/app:v1", ref.name());

@@ -25,7 +25,10 @@ class CachePathsTest {
     void layout() {
         CachePaths paths = new CachePaths(dir);
         assertEquals(dir.resolve("blobs/sha256/" + D.hex()), paths.blob(D));
-        assertEquals(dir.resolve("layers/sha256/" + D.hex()), paths.layer(D));
+        assertEquals(dir.resolve("trees/sha256/" + D.hex()), paths.layer(D));
+        assertEquals(dir.resolve("trees/sha256/" + D.hex() + "/tree"), CachePaths.treeIn(paths.layer(D)));
+        assertEquals(dir.resolve("trees/sha256/" + D.hex() + "/index"), CachePaths.indexIn(paths.layer(D)));
+        assertEquals(dir.resolve("layers/sha256/" + D.hex()), paths.legacyLayer(D));
         assertEquals(dir.resolve("locks/" + D.hex()), paths.lock(D));
         String id = "0123456789abcdef0123456789abcdef";
         assertEquals(dir.resolve("tmp/" + id), paths.ownerDir(id));

@@ -45,7 +45,7 @@ class CacheStoreTest {
     @Test
     void openCreatesTheLayoutAndAPrivateTempDir() {
         CachePaths paths = store.paths();
-        for (Path each : List.of(paths.blobsDir(), paths.layersDir(), paths.refsDir(), paths.tmpDir(), paths.locksDir())) {
+        for (Path each : List.of(paths.blobsDir(), paths.treesDir(), paths.refsDir(), paths.tmpDir(), paths.locksDir())) {
             assertTrue(Files.isDirectory(each), each + " missing");
         }
         assertTrue(Files.isDirectory(paths.ownerDir(store.ownerId())));
@@ -84,19 +84,61 @@ class CacheStoreTest {
     }
 
     @Test
-    void publishLayerMovesTheTree() throws IOException {
+    void publishLayerMovesTheTreeWithItsIndex() throws IOException {
         Digest digest = Digest.sha256("layer".getBytes());
-        Path tree = store.newTempDir();
+        Path entry = store.newLayerEntry();
+        Path tree = CachePaths.treeIn(entry);
         Files.createDirectories(tree.resolve("bin"));
         Files.writeString(tree.resolve("bin/app"), "#!/bin/sh\n");
 
-        Path published = store.publishLayer(tree, digest);
+        Path published = store.publishLayer(entry, digest);
 
         assertEquals(store.paths().layer(digest), published);
-        assertEquals("#!/bin/sh\n", Files.readString(published.resolve("bin/app")));
-        assertFalse(Files.exists(tree));
+        assertEquals("#!/bin/sh\n", Files.readString(CachePaths.treeIn(published).resolve("bin/app")));
+        TreeIndex index = TreeIndex.read(CachePaths.indexIn(published));
+        assertEquals(List.of(".", "bin", "bin/app"), index.entries().stream().map(TreeEntry::path).toList());
+        assertEquals(store.bootId(), index.bootId());
+        assertFalse(Files.exists(entry));
         assertEquals(published, store.layer(digest).orElseThrow());
         assertTrue(store.blob(digest).isEmpty(), "a layer tree is not a blob");
+    }
+
+    @Test
+    void publishLayerRefusesAnEntryWithoutATree() throws IOException {
+        Path entry = store.newTempDir();
+        Files.writeString(entry.resolve("f"), "a bare tree, as earlier versions published");
+        assertThrows(IllegalArgumentException.class, () -> store.publishLayer(entry, Digest.sha256("x".getBytes())));
+    }
+
+    @Test
+    void discardLayerRemovesTheEntryThroughOurTempDir() throws IOException {
+        Digest digest = Digest.sha256("damaged".getBytes());
+        Path entry = store.newLayerEntry();
+        Files.createDirectories(CachePaths.treeIn(entry).resolve("ro"));
+        Files.setPosixFilePermissions(CachePaths.treeIn(entry).resolve("ro"), java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        store.publishLayer(entry, digest);
+
+        assertTrue(store.discardLayer(digest));
+
+        assertFalse(Files.exists(store.paths().layer(digest)));
+        assertEquals(0, count(store.ownTempDir()), "renamed out and deleted");
+        assertFalse(store.discardLayer(digest), "gone already");
+    }
+
+    @Test
+    void openRemovesUnusedTreesOfEarlierVersionsAndKeepsLeasedOnes() throws IOException {
+        Digest unused = Digest.sha256("unused".getBytes());
+        Digest leased = Digest.sha256("leased".getBytes());
+        for (Digest d : List.of(unused, leased)) {
+            Files.createDirectories(store.paths().legacyLayer(d).resolve("bin"));
+            Files.writeString(store.paths().legacyLayer(d).resolve("bin/app"), "an earlier version's bare tree");
+        }
+        try (Lease lease = store.lease(leased);
+                CacheStore next = CacheStore.open(dir.resolve("cache"))) {
+            assertFalse(Files.exists(next.paths().legacyLayer(unused)));
+            assertTrue(Files.exists(next.paths().legacyLayer(leased)), "an earlier launcher may be reading it");
+            assertTrue(next.layer(unused).isEmpty() && next.layer(leased).isEmpty(), "never used as a tree");
+        }
     }
 
     @Test
@@ -136,7 +178,7 @@ class CacheStoreTest {
         Files.createDirectories(store.paths().layer(digest).getParent());
         Files.writeString(store.paths().layer(digest), "not a tree");
         assertTrue(store.layer(digest).isEmpty());
-        LauncherException e = assertThrows(LauncherException.class, () -> store.publishLayer(store.newTempDir(), digest));
+        LauncherException e = assertThrows(LauncherException.class, () -> store.publishLayer(store.newLayerEntry(), digest));
         assertEquals(ExitCode.CACHE_IO, e.exitCode());
         assertTrue(e.getMessage().contains(store.paths().layer(digest) + " exists but is not a directory"), e.getMessage());
     }
@@ -192,16 +234,17 @@ class CacheStoreTest {
                 ExecutorService pool = Executors.newFixedThreadPool(2)) {
             for (int round = 0; round < 50; round++) {
                 Digest digest = Digest.sha256(("layer " + round).getBytes());
-                Path mine = tree(store.newTempDir(), round);
-                Path theirs = tree(other.newTempDir(), round);
+                Path mine = tree(store.newLayerEntry(), round);
+                Path theirs = tree(other.newLayerEntry(), round);
                 CyclicBarrier start = new CyclicBarrier(2);
                 Future<Path> a = pool.submit(() -> { start.await(); return store.publishLayer(mine, digest); });
                 Future<Path> b = pool.submit(() -> { start.await(); return other.publishLayer(theirs, digest); });
 
                 assertEquals(store.paths().layer(digest), a.get());
                 assertEquals(a.get(), b.get());
-                assertEquals("file " + round, Files.readString(a.get().resolve("sub/file")));
-                assertEquals(2, count(a.get()), "no nested copy of the loser's tree");
+                assertEquals("file " + round, Files.readString(CachePaths.treeIn(a.get()).resolve("sub/file")));
+                assertEquals(2, count(CachePaths.treeIn(a.get())), "no nested copy of the loser's tree");
+                assertEquals(2, count(a.get()), "the tree and its index");
                 assertFalse(Files.exists(mine));
                 assertFalse(Files.exists(theirs));
             }
@@ -255,18 +298,20 @@ class CacheStoreTest {
     void noHalfWrittenLayerIsEverVisible() throws Exception {
         int files = 300;
         Digest digest = Digest.sha256("big layer".getBytes());
-        Path temp = store.newTempDir();
+        Path temp = store.newLayerEntry();
         try (ExecutorService pool = Executors.newSingleThreadExecutor()) {
             Future<Path> writer = pool.submit(() -> {
                 for (int i = 0; i < files; i++) {
-                    Files.writeString(temp.resolve("f" + i), "content " + i);
+                    Files.writeString(CachePaths.treeIn(temp).resolve("f" + i), "content " + i);
                 }
                 return store.publishLayer(temp, digest);
             });
             while (true) {
                 var layer = store.layer(digest);
                 if (layer.isPresent()) {
-                    assertEquals(files, count(layer.get()), "visible tree is incomplete");
+                    assertEquals(files, count(CachePaths.treeIn(layer.get())), "visible tree is incomplete");
+                    assertEquals(files + 1, TreeIndex.read(CachePaths.indexIn(layer.get())).entries().size(),
+                            "visible index is incomplete");
                     break;
                 }
             }
@@ -281,7 +326,7 @@ class CacheStoreTest {
             byte[] content = "stamped".getBytes();
             Digest digest = Digest.sha256(content);
             Path blob = clocked.publishBlob(Files.write(clocked.newTempFile(), content), digest);
-            Path layer = clocked.newTempDir();
+            Path layer = clocked.newLayerEntry();
             // Archives often carry epoch mtimes: publishing must stamp anyway.
             Files.setLastModifiedTime(layer, FileTime.from(Instant.EPOCH));
             layer = clocked.publishLayer(layer, digest);
@@ -335,11 +380,13 @@ class CacheStoreTest {
         assertEquals(ExitCode.USAGE, e.exitCode());
     }
 
-    static Path tree(Path root, int round) throws IOException {
+    /** Fills the tree of a layer entry from {@link CacheStore#newLayerEntry()}; returns the entry. */
+    static Path tree(Path entry, int round) throws IOException {
+        Path root = CachePaths.treeIn(entry);
         Files.createDirectories(root.resolve("sub"));
         Files.writeString(root.resolve("sub/file"), "file " + round);
         Files.writeString(root.resolve("top"), "top " + round);
-        return root;
+        return entry;
     }
 
     static long count(Path dir) throws IOException {

@@ -61,7 +61,12 @@ final class Apps {
 
     /** Keys of the published layer trees; for a tar layer, its blob digest. */
     static List<Digest> layerTreeDigestsIn(Path cache) throws IOException {
-        return sha256NamesIn(cache.resolve("layers/sha256"));
+        return sha256NamesIn(cache.resolve("trees/sha256"));
+    }
+
+    /** The published layer entry of a key: its tree is {@code tree/}, beside its {@code index}. */
+    static Path layerEntry(Path cache, Digest key) {
+        return cache.resolve("trees/sha256/" + key.hex());
     }
 
     private static List<Digest> sha256NamesIn(Path dir) throws IOException {
@@ -89,9 +94,9 @@ final class Apps {
         }
     }
 
-    /** Number of published layer trees (layers/<algorithm>/<hex>). */
+    /** Number of published layer trees (trees/<algorithm>/<hex>). */
     static long layerTreesIn(Path cache) throws IOException {
-        Path layers = cache.resolve("layers");
+        Path layers = cache.resolve("trees");
         if (!Files.isDirectory(layers)) {
             return 0;
         }

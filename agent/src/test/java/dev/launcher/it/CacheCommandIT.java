@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `cache ls` shows what a run cached; `cache gc` trims it, and the next run fetches again. */
+/** `cache ls` shows what a run cached; `cache verify` finds it whole; `cache gc` trims it, and the next run fetches again. */
 class CacheCommandIT {
     @Test
     void listAndCollect(@TempDir Path tmp) throws Exception {
@@ -22,6 +22,10 @@ class CacheCommandIT {
             assertEquals(0, ls.exitCode(), ls.toString());
             assertTrue(ls.stdout().contains("blob") && ls.stdout().contains("layer"), ls.stdout());
             assertTrue(ls.stdout().contains(registry.hostPort() + "/gc/app:1 -> " + Apps.digestOf(pinned)), ls.stdout());
+
+            var verify = launcher("cache", "verify", "--cache", cache.toString()).run();
+            assertEquals(0, verify.exitCode(), verify.toString());
+            assertEquals("verified 1 layer trees: 1 whole, 0 damaged\n", verify.stdout());
 
             var gc = launcher("cache", "gc", "--cache", cache.toString(), "--max-size", "0").run();
             assertEquals(0, gc.exitCode(), gc.toString());

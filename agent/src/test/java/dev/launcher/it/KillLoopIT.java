@@ -3,6 +3,7 @@ package dev.launcher.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.launcher.cache.PublishedTrees;
 import dev.launcher.testing.TestRegistry;
 import dev.launcher.unpack.TreeSnapshot;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -57,16 +59,22 @@ class KillLoopIT {
         }
     }
 
+    /** Each published entry holds a tree that is one of the layers, whole, and the index written with it, no other. */
     private static void assertEveryPublishedTreeIsWhole(Path cache, List<Map<String, String>> layers, String context) {
-        Path trees = cache.resolve("layers/sha256");
-        if (!Files.isDirectory(trees)) {
+        Path entries = cache.resolve("trees/sha256");
+        if (!Files.isDirectory(entries)) {
             return;
         }
-        try (Stream<Path> published = Files.list(trees)) {
-            for (Path tree : published.toList()) {
-                Map<String, String> content = TreeSnapshot.of(tree);
-                assertTrue(layers.contains(content), "published tree " + tree.getFileName() + " is one of the layers, whole ("
+        try (Stream<Path> published = Files.list(entries)) {
+            for (Path entry : published.toList()) {
+                Map<String, String> content = TreeSnapshot.of(entry.resolve("tree"));
+                assertTrue(layers.contains(content), "published tree " + entry.getFileName() + " is one of the layers, whole ("
                         + context + "): " + content);
+                List<String> index = Files.readAllLines(entry.resolve("index"));
+                assertEquals("end " + (content.size() + 1), index.getLast(), "published with its whole index, one line"
+                        + " per entry and one for the root (" + context + ")");
+                assertEquals(Optional.empty(), PublishedTrees.mismatchWithIndex(entry), "the index describes this very tree ("
+                        + context + ")");
             }
         } catch (IOException e) {
             throw new AssertionError(e);
