@@ -11,7 +11,8 @@ import java.util.function.Consumer;
 /**
  * {@code launcher cache verify}: every layer tree read back in full and compared with its index, whatever boot
  * it was published in, so it also finds what the check at use cannot see inside one boot (a same-size change
- * that bypassed the file system). Damaged trees are removed: the next start fetches their layers again.
+ * that bypassed the file system). Damaged trees are removed: the next start fetches their layers again. A tree
+ * whose files were only re-owned (ctimes and group bits) and whose content matches is whole: it is re-indexed.
  *
  * <p>Safe beside starts and gc: each tree is leased while it is read (gc cannot evict it half-way), and removed
  * only under its digest's lock after a second check, so a tree another launcher replaced meanwhile stays.
@@ -58,7 +59,7 @@ public final class CacheVerification {
             }
             try (DigestLock lock = store.lock(tree.digest())) {
                 Optional<TreeDamage> damage = present(tree.path())
-                        ? verifier.check(tree.path(), TreeVerifier.Depth.FULL) : Optional.empty();
+                        ? verifier.checkOrReindex(tree.path(), TreeVerifier.Depth.FULL, tree.name()) : Optional.empty();
                 if (damage.isPresent()) {
                     store.discardLayer(tree.digest());
                 }

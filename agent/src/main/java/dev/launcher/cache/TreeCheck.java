@@ -5,6 +5,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,8 +21,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * entries, and the kernel sets ctime itself: nobody can set it back. So this catches every such change after
  * publishing for one lstat per entry. It cannot catch what never went through the file system in this boot: data
  * that a power cut lost while the metadata survived. {@link #content} reads every file for that.
+ *
+ * <p>Some changes move every ctime without touching what the app gets: Kubernetes re-owning a volume for a pod's
+ * fsGroup at each mount (chown and chmod of every file), {@code cp -a}, rsync or a restore of the cache volume.
+ * {@link #compare} tells those apart ({@link Comparison#onlyReowned}), so that the content, read back, can decide
+ * instead of a refetch at every start.
  */
 final class TreeCheck {
+    /** rw for owner and group: what kubelet's fsGroup change adds to a file. */
+    private static final int REOWNED_FILE_BITS = 0660;
+    /** rwx for owner and group, and setgid: what kubelet's fsGroup change adds to a directory. */
+    private static final int REOWNED_DIRECTORY_BITS = 02770;
+
     private TreeCheck() {}
 
     /** The {@link MetadataSum} of the tree as it is now: equal to the index's when nothing changed. */
@@ -33,13 +44,39 @@ final class TreeCheck {
 
     /** The first difference in the set of entries, their types, modes, sizes, link targets or ctimes. */
     static Optional<TreeDamage> metadata(Path tree, TreeIndex index) {
+        return Optional.ofNullable(compare(tree, index).damage());
+    }
+
+    /**
+     * What comparing a tree entry by entry with its index found.
+     *
+     * @param damage the first difference, null if there is none
+     * @param now    when every difference is one that re-owning the files makes ({@link #reowned}): the tree's
+     *     entries as the scan found them, with the CRCs of the index, ready for a new index once the content is
+     *     read back and matches; null otherwise
+     */
+    record Comparison(TreeDamage damage, List<TreeEntry> now) {
+        boolean onlyReowned() {
+            return now != null;
+        }
+    }
+
+    /**
+     * Compares entry by entry. Where the only differences are ctimes and mode bits that re-owning adds, says so
+     * and hands the entries as they are now over, so that the caller can read the content back and re-index.
+     * The ctimes in {@code now} were taken before any content is read, so a change made meanwhile shows at the
+     * next check: in the content the caller reads, or as a ctime newer than the new index holds.
+     */
+    static Comparison compare(Path tree, TreeIndex index) {
         Map<String, Integer> positions = index.positions();
         // Written by the scan's threads at distinct positions; read once the scan has joined them.
         AtomicIntegerArray seen = new AtomicIntegerArray(index.entries().size());
         // A change inside a directory also moves the directory's ctime, and the directory may be met first; a
         // difference that says more (which file, how) is reported in preference to a bare ctime change.
         AtomicReference<TreeDamage> vague = new AtomicReference<>();
+        AtomicReference<TreeDamage> reowned = new AtomicReference<>();
         AtomicReference<TreeDamage> found = new AtomicReference<>();
+        List<TreeEntry> now = Collections.synchronizedList(new ArrayList<>(index.entries().size()));
         try {
             TreeScan.scan(tree, (actual, file) -> {
                 if (found.get() != null) {
@@ -55,26 +92,55 @@ final class TreeCheck {
                 TreeDamage difference = difference(expected, actual);
                 if (difference != null) {
                     found.compareAndSet(null, difference);
-                } else if (actual.ctimeNanos() != expected.ctimeNanos()) {
+                    return;
+                }
+                // Worded for the first only: after re-owning, every entry differs, and formatting costs microseconds.
+                if (actual.mode() != expected.mode()) {
+                    if (reowned.get() == null) {
+                        reowned.compareAndSet(null, new TreeDamage(actual.path(), String.format(
+                                "has mode %04o, had %04o when cached", actual.mode(), expected.mode())));
+                    }
+                } else if (actual.ctimeNanos() != expected.ctimeNanos() && vague.get() == null) {
                     vague.compareAndSet(null, new TreeDamage(actual.path(), "was changed after the tree was cached (inode"
                             + " change time " + TreeEntry.instant(actual.ctimeNanos()) + ", cached at "
                             + TreeEntry.instant(expected.ctimeNanos()) + ")"));
                 }
+                now.add(actual.withCrc(expected.crc()));
             });
         } catch (NoSuchFileException e) {
-            return Optional.of(missing(tree, e));
+            return new Comparison(missing(tree, e), null);
         } catch (IOException e) {
-            return Optional.of(unreadable(tree, e));
+            return new Comparison(unreadable(tree, e), null);
         }
         if (found.get() != null) {
-            return Optional.of(found.get());
+            return new Comparison(found.get(), null);
         }
         for (int i = 0; i < seen.length(); i++) {
             if (seen.get(i) == 0) {
-                return Optional.of(new TreeDamage(index.entries().get(i).path(), "is missing"));
+                return new Comparison(new TreeDamage(index.entries().get(i).path(), "is missing"), null);
             }
         }
-        return Optional.ofNullable(vague.get());
+        TreeDamage first = reowned.get() != null ? reowned.get() : vague.get();
+        return new Comparison(first, first == null ? null : List.copyOf(now));
+    }
+
+    /**
+     * Whether {@code actual}'s mode is {@code expected}'s with at most the bits added that kubelet adds when it
+     * gives a volume to a pod's fsGroup ({@code fsGroupChangePolicy: Always}, at every mount): {@code 0660} on
+     * files, {@code 0770} and setgid on directories (pkg/volume/volume_linux.go). The group bits are the point;
+     * the owner's come with them, and grant nothing, since the owner may chmod its files anyway. No bit taken
+     * away, nothing for others, no exec bit on a file, no setuid or sticky bit: a file that became world-writable
+     * or executable is not accepted however its content reads.
+     */
+    static boolean reowned(TreeEntry expected, TreeEntry actual) {
+        int addable = switch (actual.type()) {
+            case FILE -> REOWNED_FILE_BITS;
+            case DIRECTORY -> REOWNED_DIRECTORY_BITS;
+            default -> 0;
+        };
+        int removed = expected.mode() & ~actual.mode();
+        int added = actual.mode() & ~expected.mode();
+        return removed == 0 && (added & ~addable) == 0;
     }
 
     /**
@@ -135,7 +201,7 @@ final class TreeCheck {
         if (actual.size() != expected.size()) {
             return new TreeDamage(actual.path(), "has " + actual.size() + " bytes, had " + expected.size() + " when cached");
         }
-        if (actual.mode() != expected.mode()) {
+        if (actual.mode() != expected.mode() && !reowned(expected, actual)) {
             return new TreeDamage(actual.path(), String.format("has mode %04o, had %04o when cached", actual.mode(), expected.mode()));
         }
         if (actual.target() != null && !actual.target().equals(expected.target())) {

@@ -1,8 +1,10 @@
 package dev.launcher.cache;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,8 +15,14 @@ import org.slf4j.LoggerFactory;
  * reads every file back, once per tree and boot, because only a reboot can have lost data the metadata does not
  * show. Inside one boot the page cache is the truth, even after kill -9.
  *
- * <p>Reads only, apart from the "verified in this boot" marker beside the tree, so any number of launchers may
- * check the same entry at once. Removing a damaged entry is the caller's, under the digest's lock.
+ * <p>{@link #check} reads only, apart from the "verified in this boot" marker beside the tree, so any number of
+ * launchers may check the same entry at once. Removing a damaged entry is the caller's, under the digest's lock.
+ *
+ * <p>{@link #checkOrReindex}, called under that lock, also mends one kind of difference: every file's metadata
+ * moved the way re-owning a volume moves it (ctimes, group bits; see {@link TreeCheck#reowned}) while the set of
+ * paths, types, sizes and link targets is the same. The content then decides: read back, if it matches the CRCs,
+ * the tree is what was published and gets a new index describing it as it is now. The new index replaces the old
+ * one by one rename, so a kill leaves either: the old one makes the next start check and re-index again.
  */
 public final class TreeVerifier {
     private static final Logger log = LoggerFactory.getLogger(TreeVerifier.class);
@@ -39,6 +47,22 @@ public final class TreeVerifier {
      * @param entry a layer entry as {@link CacheStore#layer} returns it
      */
     public Optional<TreeDamage> check(Path entry, Depth depth) {
+        return check(entry, depth, null);
+    }
+
+    /**
+     * As {@link #check}, but a tree whose metadata changed only as re-owning changes it is read back and, if its
+     * content matches, re-indexed and trusted. Only under the entry's digest lock: two launchers must not both
+     * replace the index (and a lock-free {@link #check} meeting the replacement half-way sends its caller here).
+     *
+     * @param layer what the log line calls the entry
+     */
+    public Optional<TreeDamage> checkOrReindex(Path entry, Depth depth, String layer) {
+        return check(entry, depth, layer);
+    }
+
+    /** {@code reindexAs}: null to only read; else the layer's name for the log, and a re-owned tree is re-indexed. */
+    private Optional<TreeDamage> check(Path entry, Depth depth, String reindexAs) {
         long start = System.nanoTime();
         Path indexFile = CachePaths.indexIn(entry);
         TreeIndex.Header header;
@@ -57,7 +81,7 @@ public final class TreeVerifier {
             sum = null; // the detailed comparison says what is missing or unreadable
         }
         if (!header.metadataSum().equals(sum)) {
-            return Optional.of(difference(indexFile, tree));
+            return reindexAs == null ? Optional.of(difference(indexFile, tree)) : reindexIfReowned(entry, reindexAs, start);
         }
         String boot = store.bootId();
         Path marker = CachePaths.verifiedIn(entry);
@@ -89,10 +113,56 @@ public final class TreeVerifier {
         } catch (IOException e) {
             return unreadableIndex(e);
         }
-        // Nothing found entry by entry: the index disagrees with itself, which is damage to the index.
-        return TreeCheck.metadata(tree, index).orElseGet(() -> TreeDamage.entry("it has an index whose metadata sum"
-                + " does not match its entries"));
+        return orIndexDamage(TreeCheck.compare(tree, index).damage());
     }
+
+    /** Nothing found entry by entry means the index disagrees with itself, which is damage to the index. */
+    private static TreeDamage orIndexDamage(TreeDamage found) {
+        return found != null ? found : TreeDamage.entry("it has an index whose metadata sum does not match its entries");
+    }
+
+    /**
+     * For a tree already known to differ from its index, under the digest's lock: re-indexes it if only its
+     * metadata moved the way re-owning moves it and its content still matches; else says what differs.
+     */
+    private Optional<TreeDamage> reindexIfReowned(Path entry, String layer, long start) {
+        Path indexFile = CachePaths.indexIn(entry);
+        Path tree = CachePaths.treeIn(entry);
+        TreeIndex index;
+        try {
+            index = TreeIndex.read(indexFile);
+        } catch (IOException e) {
+            return Optional.of(unreadableIndex(e));
+        }
+        TreeCheck.Comparison found = TreeCheck.compare(tree, index);
+        if (!found.onlyReowned()) {
+            return Optional.of(orIndexDamage(found.damage()));
+        }
+        Optional<TreeDamage> damage = TreeCheck.content(tree, index);
+        if (damage.isPresent()) {
+            return damage;
+        }
+        // Read back in this boot, so the new index records this boot: no further read until the next reboot.
+        TreeIndex now = TreeIndex.of(store.bootId(), found.now());
+        try {
+            Path temp = store.newTempFile();
+            now.write(temp);
+            beforeIndexReplaced.run();
+            Files.move(temp, indexFile, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            // The content matches, so the tree is good for this start; the next one reads it back again.
+            log.warn("layer {}: file metadata changed but content matches; could not write its new index ({}), so the"
+                    + " next start reads the tree back again", layer, e instanceof IOException io ? CacheFailures.reason(io) : e.toString());
+            return Optional.empty();
+        }
+        log.info("layer {}: file metadata changed (ctime/group bits, e.g. a volume re-owned by fsGroup) but content"
+                + " matches; re-indexed ({} entries, read back in {} ms; one difference: {})", layer,
+                now.entries().size(), (System.nanoTime() - start) / 1_000_000, found.damage());
+        return Optional.empty();
+    }
+
+    /** For tests: runs between writing the new index to its temp file and renaming it over the old one. */
+    Runnable beforeIndexReplaced = () -> {};
 
     private static TreeDamage unreadableIndex(IOException e) {
         return TreeDamage.entry("it has an unreadable index (" + CacheFailures.reason(e) + ")");

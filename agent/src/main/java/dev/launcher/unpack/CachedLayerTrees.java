@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * <p>A published tree is not trusted blindly: trees are not flushed to disk before publishing (that
  * would cost every cold pull), and the cache volume can be written by others. Each use checks the tree
  * against the index written with it ({@link TreeVerifier}); a tree that fails is removed and the layer
- * unpacked again from {@link LayerBytes}, as if it had never been cached.
+ * unpacked again from {@link LayerBytes}, as if it had never been cached. A tree whose files were only
+ * re-owned (ctimes and group bits moved, as Kubernetes' fsGroup does at every mount) is read back instead and,
+ * if its content matches, re-indexed and used ({@link TreeVerifier#checkOrReindex}).
  */
 public final class CachedLayerTrees {
     private static final Logger LOG = LoggerFactory.getLogger(CachedLayerTrees.class);
@@ -105,9 +107,10 @@ public final class CachedLayerTrees {
         try (var lock = cache.lock(key)) {
             entry = cache.layer(key);
             if (entry.isPresent()) {
-                Optional<TreeDamage> damage = verifier.check(entry.get(), TreeVerifier.Depth.AT_USE);
+                Optional<TreeDamage> damage = verifier.checkOrReindex(entry.get(), TreeVerifier.Depth.AT_USE, layer.digest().toString());
                 if (damage.isEmpty()) {
-                    LOG.debug("layer {} was unpacked by another launcher while we waited", layer.digest().shortForm());
+                    LOG.debug("layer {}: the cached tree is whole (unpacked or re-indexed by another launcher while we"
+                            + " waited, or re-indexed just now)", layer.digest().shortForm());
                     return CachePaths.treeIn(entry.get());
                 }
                 LOG.warn("layer {}: the cached tree is damaged: {}; removing it and fetching the layer again",

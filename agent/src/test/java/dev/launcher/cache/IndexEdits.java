@@ -61,6 +61,75 @@ public final class IndexEdits {
         }
     }
 
+    /**
+     * What Kubernetes does to a volume for a pod's fsGroup at every mount ({@code fsGroupChangePolicy: Always}):
+     * every entry but symlinks chowned to the group (here the group it already has, which moves the ctime just the
+     * same) and chmodded to its mode plus {@code 0660}, directories plus {@code 0770} and setgid.
+     */
+    public static void reownLikeFsGroup(Path tree) {
+        edit(tree, (file, mode, symlink) -> {
+            if (!symlink) {
+                Files.setAttribute(file, "unix:gid", Files.getAttribute(file, "unix:gid", NOFOLLOW_LINKS), NOFOLLOW_LINKS);
+                Files.setAttribute(file, "unix:mode", mode | (Files.isDirectory(file, NOFOLLOW_LINKS) ? 02770 : 0660));
+            }
+        });
+    }
+
+    /** What {@code cp -a} or a restore does: every entry, symlinks too, gets a new ctime and nothing else changes. */
+    public static void touchEveryCtime(Path tree) {
+        edit(tree, (file, mode, symlink) ->
+                Files.setAttribute(file, "unix:uid", Files.getAttribute(file, "unix:uid", NOFOLLOW_LINKS), NOFOLLOW_LINKS));
+    }
+
+    /** Sets the permission bits of {@code file} (setgid and friends included), following no link. */
+    public static void chmod(Path file, int mode) {
+        try {
+            Files.setAttribute(file, "unix:mode", mode);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static int mode(Path file) {
+        try {
+            return (Integer) Files.getAttribute(file, "unix:mode", NOFOLLOW_LINKS) & 07777;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface EntryEdit {
+        void apply(Path file, int mode, boolean symlink) throws IOException;
+    }
+
+    /**
+     * Applies {@code edit} to every entry of {@code tree}, after waiting long enough that the new ctimes differ from
+     * the ones of publishing even on a file system whose clock advances once a jiffy; checks that they did.
+     */
+    private static void edit(Path tree, EntryEdit edit) {
+        try {
+            long before = ctimeNanos(tree);
+            Thread.sleep(20);
+            List<Path> all;
+            try (var walk = Files.walk(tree)) {
+                all = walk.toList();
+            }
+            for (Path file : all) {
+                boolean symlink = Files.isSymbolicLink(file);
+                edit.apply(file, (Integer) Files.getAttribute(file, "unix:mode", NOFOLLOW_LINKS) & 07777, symlink);
+            }
+            if (ctimeNanos(tree) == before) {
+                throw new IllegalStateException("the ctime of " + tree + " did not move");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static String recordedBoot(Path entry) {
         return read(entry).bootId();
     }

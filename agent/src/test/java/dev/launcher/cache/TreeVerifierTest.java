@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Each way a published tree can differ from its index, and what is found at use and by a full check. */
 class TreeVerifierTest {
@@ -216,6 +218,115 @@ class TreeVerifierTest {
             assertEquals(Optional.empty(), verifier.check(entry, TreeVerifier.Depth.AT_USE)); // writes the marker
         }
         assertEquals(Optional.empty(), verifier.check(entry, TreeVerifier.Depth.FULL));
+    }
+
+    /**
+     * A restore or {@code cp -a} gives every entry a new ctime: the read-only check calls that a difference, and
+     * under the lock the content decides. It matches, so the index is rewritten for the tree as it is now and for
+     * this boot, and from then on the check is the cheap one again: a change only reading would find goes unseen.
+     */
+    @Test
+    void newCtimesOnEveryEntryAreReindexedOnceTheContentMatches() throws IOException {
+        IndexEdits.publishedInAnotherBoot(entry); // a restore is often onto another machine
+        byte[] before = Files.readAllBytes(CachePaths.indexIn(entry));
+        IndexEdits.touchEveryCtime(tree);
+        Optional<TreeDamage> seen = verifier.check(entry, TreeVerifier.Depth.AT_USE);
+        assertTrue(seen.isPresent() && seen.get().what().startsWith("was changed after the tree was cached"), seen.toString());
+
+        assertEquals(Optional.empty(), verifier.checkOrReindex(entry, TreeVerifier.Depth.AT_USE, "test"));
+
+        assertFalse(java.util.Arrays.equals(before, Files.readAllBytes(CachePaths.indexIn(entry))), "index rewritten");
+        assertEquals(Optional.empty(), PublishedTrees.mismatchWithIndex(entry), "the new index describes the tree");
+        assertEquals(store.bootId(), IndexEdits.recordedBoot(entry));
+        assertEquals(Optional.empty(), verifier.check(entry, TreeVerifier.Depth.AT_USE));
+        IndexEdits.flipByteUnseenByMetadata(entry, "lib/data.bin");
+        assertEquals(Optional.empty(), verifier.check(entry, TreeVerifier.Depth.AT_USE), "cheap again: content not read");
+    }
+
+    /** What Kubernetes does at each mount for fsGroup: group (and owner) rw on files, rwx and setgid on dirs. */
+    @Test
+    void aTreeReownedForAnFsGroupIsKeptWithItsNewModes() throws IOException {
+        IndexEdits.reownLikeFsGroup(tree);
+        assertEquals(02775, IndexEdits.mode(tree.resolve("lib")));
+        assertEquals(0664, IndexEdits.mode(tree.resolve("lib/data.bin")));
+
+        assertEquals(Optional.empty(), verifier.checkOrReindex(entry, TreeVerifier.Depth.AT_USE, "test"));
+
+        assertEquals(Optional.empty(), PublishedTrees.mismatchWithIndex(entry));
+        assertTrue(Files.readString(CachePaths.indexIn(entry)).contains("d\t2775\t-\t".translateEscapes()), "new modes indexed");
+        assertEquals(Optional.empty(), verifier.check(entry, TreeVerifier.Depth.AT_USE));
+    }
+
+    /** Re-owned, and one file's content changed without its size: the content check finds it, nothing is re-indexed. */
+    @Test
+    void aReownedTreeWithOtherContentIsNotReindexed() throws IOException {
+        IndexEdits.flipByte(tree.resolve("lib/data.bin"));
+        IndexEdits.reownLikeFsGroup(tree);
+        byte[] before = Files.readAllBytes(CachePaths.indexIn(entry));
+
+        Optional<TreeDamage> damage = verifier.checkOrReindex(entry, TreeVerifier.Depth.AT_USE, "test");
+
+        assertTrue(damage.isPresent() && damage.get().path().equals("lib/data.bin")
+                && damage.get().what().startsWith("has other content than when it was cached"), damage.toString());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(CachePaths.indexIn(entry))), "index untouched");
+    }
+
+    /**
+     * Beside re-owning, a file that became world-writable or executable, or lost a bit, is damage however whole
+     * its content: path, mode, the mode the index holds.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "lib/data.bin, 0646, 0644", // o+w
+        "lib/data.bin, 0744, 0644", // u+x
+        "lib/data.bin, 0654, 0644", // g+x
+        "bin/app, 04755, 0755", // setuid
+        "lib, 0757, 0755", // o+w on a directory
+        "bin/app, 0744, 0755", // g+x taken away
+    })
+    void modeChangesBeyondReowningAreDamageEvenWithTheContentWhole(String path, String mode, String cached) {
+        IndexEdits.reownLikeFsGroup(tree);
+        int reownedMode = IndexEdits.mode(tree.resolve(path));
+        IndexEdits.chmod(tree.resolve(path), Integer.parseInt(mode, 8) | (reownedMode & 02000));
+        String now = String.format("%04o", IndexEdits.mode(tree.resolve(path)));
+
+        assertEquals(Optional.of(new TreeDamage(path, "has mode " + now + ", had " + cached + " when cached")),
+                verifier.checkOrReindex(entry, TreeVerifier.Depth.AT_USE, "test"));
+
+        IndexEdits.chmod(tree.resolve(path), reownedMode);
+        assertEquals(Optional.empty(), verifier.checkOrReindex(entry, TreeVerifier.Depth.AT_USE, "test"),
+                "the same tree with only the re-owning is accepted");
+    }
+
+    /** Killed after the new index was written to its temp file, before the rename: the old index stays, and works. */
+    @Test
+    void aKillBeforeTheRenameLeavesTheOldIndexWhichIsReindexedNextTime() throws IOException {
+        IndexEdits.reownLikeFsGroup(tree);
+        byte[] before = Files.readAllBytes(CachePaths.indexIn(entry));
+        final class Killed extends Error {}
+        verifier.beforeIndexReplaced = () -> {
+            throw new Killed();
+        };
+
+        org.junit.jupiter.api.Assertions.assertThrows(Killed.class,
+                () -> verifier.checkOrReindex(entry, TreeVerifier.Depth.AT_USE, "test"));
+
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(CachePaths.indexIn(entry))), "the old index is in place");
+        try (java.util.stream.Stream<Path> temp = Files.walk(store.paths().tmpDir())) {
+            assertTrue(temp.anyMatch(p -> Files.isRegularFile(p) && readsAsIndex(p)), "the new one was written to a temp file (removed with the dead owner's temp dir)");
+        }
+        TreeVerifier next = new TreeVerifier(store);
+        assertTrue(next.check(entry, TreeVerifier.Depth.AT_USE).isPresent(), "still differs");
+        assertEquals(Optional.empty(), next.checkOrReindex(entry, TreeVerifier.Depth.AT_USE, "test"));
+        assertEquals(Optional.empty(), next.check(entry, TreeVerifier.Depth.AT_USE));
+    }
+
+    private static boolean readsAsIndex(Path p) {
+        try {
+            return TreeIndex.readHeader(p) != null;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void assertContentDamage(TreeVerifier.Depth depth) {

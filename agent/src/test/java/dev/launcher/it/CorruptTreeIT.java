@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A layer tree damaged in the cache after it was published is found and fetched again: at the next start when the
  * metadata shows it (any change made through the file system), at the first start after a reboot when only the
- * content shows it (a power cut), and by {@code cache verify} in any case.
+ * content shows it (a power cut), and by {@code cache verify} in any case. A tree whose files were only re-owned
+ * (new ctimes, group bits) and whose content matches is kept.
  */
 class CorruptTreeIT {
     private static final String DATA = "data.bin";
@@ -99,7 +100,10 @@ class CorruptTreeIT {
         }
     }
 
-    /** The same flip made through the file system moves the file's ctime: found at the next start, no reboot needed. */
+    /**
+     * The same flip made through the file system moves the file's ctime: found at the next start, no reboot needed.
+     * A moved ctime alone could be re-owning, so the content is read back, and it tells.
+     */
     @Test
     void aSameSizeWriteInTheSameBootIsFoundAtTheNextStart(@TempDir Path tmp) throws IOException {
         try (TestRegistry registry = TestRegistry.builder().start()) {
@@ -109,9 +113,44 @@ class CorruptTreeIT {
             var again = Apps.run(registry, app.pinned(), app.cache(), tmp.resolve("app2")).run();
 
             assertEquals(0, again.exitCode(), again.toString());
-            assertTrue(again.stderr().contains("'" + DATA + "' was changed after the tree was cached"), again.stderr());
+            assertTrue(again.stderr().contains("layer " + app.layer() + ": the cached tree is damaged: '" + DATA
+                    + "' has other content than when it was cached (CRC32C"), again.stderr());
             assertArrayEquals(app.data(), Files.readAllBytes(tmp.resolve("app2").resolve(DATA)));
             assertEquals(2, registry.blobGets(app.layer()));
+        }
+    }
+
+    /**
+     * Kubernetes re-owns a volume for a pod's fsGroup at every mount (fsGroupChangePolicy Always): every ctime
+     * moves and group bits are added. The content, read back, matches: the tree is re-indexed, not fetched again;
+     * the start after is quiet, and cache verify, meeting the next re-owning, calls the tree whole.
+     */
+    @Test
+    void aTreeReownedForAnFsGroupIsReindexedNotFetchedAgain(@TempDir Path tmp) throws IOException {
+        String reindexed = "file metadata changed (ctime/group bits, e.g. a volume re-owned by fsGroup) but content matches; re-indexed";
+        try (TestRegistry registry = TestRegistry.builder().start()) {
+            Cached app = runOnce(registry, tmp, "corrupt/reowned:1");
+            IndexEdits.reownLikeFsGroup(app.tree());
+
+            var again = Apps.run(registry, app.pinned(), app.cache(), tmp.resolve("app2")).run();
+
+            assertEquals(0, again.exitCode(), again.toString());
+            assertTrue(again.stderr().contains("layer " + app.layer() + ": " + reindexed), again.stderr());
+            assertFalse(again.stderr().contains("damaged"), again.stderr());
+            assertArrayEquals(app.data(), Files.readAllBytes(tmp.resolve("app2").resolve(DATA)));
+            assertEquals(1, registry.blobGets(app.layer()), "the layer blob was served once in all");
+
+            var third = Apps.run(registry, app.pinned(), app.cache(), tmp.resolve("app3")).run();
+            assertEquals(0, third.exitCode(), third.toString());
+            assertFalse(third.stderr().contains("re-indexed") || third.stderr().contains("read back"), third.stderr());
+
+            IndexEdits.reownLikeFsGroup(app.tree());
+            var verify = launcher("cache", "verify", "--cache", app.cache().toString()).run();
+            assertEquals(0, verify.exitCode(), verify.toString());
+            assertTrue(verify.stdout().contains("verified 1 layer trees: 1 whole, 0 damaged"), verify.stdout());
+            assertTrue(verify.stderr().contains(reindexed), verify.stderr());
+            assertEquals(List.of(app.layer()), Apps.layerTreeDigestsIn(app.cache()));
+            assertEquals(1, registry.blobGets(app.layer()));
         }
     }
 

@@ -118,6 +118,51 @@ class CachedLayerTreesTest {
         }
     }
 
+    /**
+     * Kubernetes re-owns a volume for a pod's fsGroup at every mount, moving every ctime and adding group bits: the
+     * content is read back once, matches, and the tree is re-indexed and used; the start after is the cheap one.
+     */
+    @Test
+    void aTreeReownedForAnFsGroupIsReadBackOnceReindexedAndUsed() throws IOException {
+        Path tree = ensure(store);
+        IndexEdits.reownLikeFsGroup(tree);
+
+        Path again = ensure(store);
+
+        assertEquals(tree, again);
+        assertEquals(1, feeds.get(), "not fetched again");
+        assertWhole(again);
+        assertEquals(0664, IndexEdits.mode(again.resolve("lib/data.bin")));
+        IndexEdits.flipByteUnseenByMetadata(tree.getParent(), "lib/data.bin");
+        ensure(store);
+        assertEquals(1, feeds.get(), "the next start checks metadata only, as after publishing");
+    }
+
+    @Test
+    void aReownedTreeWithASameSizeWriteIsFetchedAgain() throws IOException {
+        Path tree = ensure(store);
+        IndexEdits.flipByte(tree.resolve("lib/data.bin"));
+        IndexEdits.reownLikeFsGroup(tree);
+
+        assertWhole(ensure(store));
+
+        assertEquals(2, feeds.get(), "the content decided");
+    }
+
+    /** A file that became world-writable or executable is not taken for re-owning, whatever its content. */
+    @Test
+    void aReownedTreeWithAFileMadeWorldWritableOrExecutableIsFetchedAgain() throws IOException {
+        List<Integer> modes = List.of(0646, 0744);
+        for (int i = 0; i < modes.size(); i++) {
+            Path tree = ensure(store);
+            IndexEdits.reownLikeFsGroup(tree);
+            IndexEdits.chmod(tree.resolve("lib/data.bin"), modes.get(i));
+            assertWhole(ensure(store));
+            assertEquals(0644, IndexEdits.mode(tree.resolve("lib/data.bin")), "unpacked anew with the layer's mode");
+            assertEquals(i + 2, feeds.get(), String.format("mode %04o", modes.get(i)));
+        }
+    }
+
     @Test
     void aTreeOfAnEarlierVersionIsRemovedAndTheLayerUnpackedOnce() throws IOException {
         Path legacy = store.paths().legacyLayer(LAYER.digest());
