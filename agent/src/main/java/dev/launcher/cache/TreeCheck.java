@@ -162,19 +162,7 @@ final class TreeCheck {
             helpers.add(Thread.ofPlatform().daemon().name("tree-read-" + i).start(reader));
         }
         reader.run();
-        boolean interrupted = false;
-        for (Thread helper : helpers) {
-            while (helper.isAlive()) {
-                try {
-                    helper.join();
-                } catch (InterruptedException e) {
-                    interrupted = true; // a helper reads one file at most before it sees the end
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.joinAll(helpers); // a helper reads one file at most before it sees the end
         return Optional.ofNullable(found.get());
     }
 

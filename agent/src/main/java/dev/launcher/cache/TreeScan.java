@@ -123,19 +123,7 @@ final class TreeScan {
 
     /** No helper may still read the tree once the scan returned: the caller may delete it next. */
     private void joinHelpers() {
-        boolean interrupted = false;
-        for (Thread helper : helpers) {
-            while (helper.isAlive()) {
-                try {
-                    helper.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.joinAll(helpers);
     }
 
     /** Called with the lock held, so run() joins every helper started. */

@@ -37,12 +37,9 @@ class CorruptTreeIT {
 
             var again = Apps.run(registry, app.pinned(), app.cache(), tmp.resolve("app2")).run();
 
-            assertEquals(0, again.exitCode(), again.toString());
-            assertTrue(again.stderr().contains("layer " + app.layer() + ": the cached tree is damaged: '" + DATA + "' has 100 bytes, had "
-                    + app.data().length + " when cached; removing it and fetching the layer again"), again.stderr());
-            assertArrayEquals(app.data(), Files.readAllBytes(tmp.resolve("app2").resolve(DATA)), "the app got the whole file");
+            assertFetchedAgain(registry, app, again, tmp.resolve("app2"), "' has 100 bytes, had "
+                    + app.data().length + " when cached; removing it and fetching the layer again");
             assertArrayEquals(app.data(), Files.readAllBytes(app.tree().resolve(DATA)), "the cache holds the whole tree again");
-            assertEquals(2, registry.blobGets(app.layer()), "the layer blob was served twice");
         }
     }
 
@@ -56,11 +53,7 @@ class CorruptTreeIT {
 
             var again = Apps.run(registry, app.pinned(), app.cache(), tmp.resolve("app2")).run();
 
-            assertEquals(0, again.exitCode(), again.toString());
-            assertTrue(again.stderr().contains("layer " + app.layer() + ": the cached tree is damaged: '" + DATA
-                    + "' has other content than when it was cached (CRC32C"), again.stderr());
-            assertArrayEquals(app.data(), Files.readAllBytes(tmp.resolve("app2").resolve(DATA)));
-            assertEquals(2, registry.blobGets(app.layer()));
+            assertFetchedAgain(registry, app, again, tmp.resolve("app2"), "' has other content than when it was cached (CRC32C");
 
             var third = Apps.run(registry, app.pinned(), app.cache(), tmp.resolve("app3")).run();
             assertEquals(0, third.exitCode(), third.toString());
@@ -112,11 +105,7 @@ class CorruptTreeIT {
 
             var again = Apps.run(registry, app.pinned(), app.cache(), tmp.resolve("app2")).run();
 
-            assertEquals(0, again.exitCode(), again.toString());
-            assertTrue(again.stderr().contains("layer " + app.layer() + ": the cached tree is damaged: '" + DATA
-                    + "' has other content than when it was cached (CRC32C"), again.stderr());
-            assertArrayEquals(app.data(), Files.readAllBytes(tmp.resolve("app2").resolve(DATA)));
-            assertEquals(2, registry.blobGets(app.layer()));
+            assertFetchedAgain(registry, app, again, tmp.resolve("app2"), "' has other content than when it was cached (CRC32C");
         }
     }
 
@@ -152,6 +141,16 @@ class CorruptTreeIT {
             assertEquals(List.of(app.layer()), Apps.layerTreeDigestsIn(app.cache()));
             assertEquals(1, registry.blobGets(app.layer()));
         }
+    }
+
+    /** The start found the damage, said so in one warning, fetched the layer again and assembled the whole app. */
+    private static void assertFetchedAgain(TestRegistry registry, Cached app, LauncherProcess.Result again, Path appDir,
+            String damage) throws IOException {
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.stderr().contains("layer " + app.layer() + ": the cached tree is damaged: '" + DATA + damage),
+                again.stderr());
+        assertArrayEquals(app.data(), Files.readAllBytes(appDir.resolve(DATA)), "the app got the whole file");
+        assertEquals(2, registry.blobGets(app.layer()), "the layer blob was served twice");
     }
 
     /** An app run once from a fresh cache; its one layer tree is in the cache. */
