@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
-import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -138,19 +137,11 @@ final class BlobStream extends InputStream {
             cuts = 0;
         }
         cuts++;
-        RetryPolicy policy = http.policy();
-        Duration wait = policy.backoff(cuts);
-        if (cuts >= policy.maxAttempts() || !http.deadline().allows(wait)) {
+        String why = "the transfer broke at byte " + position + " of " + blob.size() + " (" + cut.getMessage()
+                + "); resuming from there";
+        if (!http.awaitRetry(cuts, what, why)) {
             throw new IOException("the transfer broke " + cuts + " times without progress, at byte " + position + " of "
                     + blob.size() + " (last: " + cut.getMessage() + ")", cut);
-        }
-        LOG.warn("{}: the transfer broke at byte {} of {} ({}); resuming from there in {} ms", what, position,
-                blob.size(), cut.getMessage(), wait.toMillis());
-        try {
-            Thread.sleep(wait);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting to resume " + blob.digest());
         }
     }
 

@@ -50,14 +50,6 @@ public final class RegistryHttp {
         this.idle = idle;
     }
 
-    public RetryPolicy policy() {
-        return policy;
-    }
-
-    public Deadline deadline() {
-        return deadline;
-    }
-
     /** Why one attempt failed, whether another may go better, and what to exit with if none does. */
     private record Failure(String description, boolean retryable, ExitCode exitCode, Optional<Duration> retryAfter) {}
 
@@ -92,13 +84,37 @@ public final class RegistryHttp {
                 throw new LauncherException(failure.exitCode(), "cannot " + what + ": " + failure.description());
             }
             Duration wait = failure.retryAfter().isPresent() ? failure.retryAfter().get() : policy.backoff(attempt);
-            if (attempt >= policy.maxAttempts() || !deadline.allows(wait)) {
+            if (!mayRetry(attempt, wait)) {
                 throw exhausted(what, failure, attempt, wait, started);
             }
             LOG.warn("cannot {}: {}; trying again in {} ms (attempt {} of {})", what, failure.description(),
                     wait.toMillis(), attempt + 1, policy.maxAttempts());
             pause(wait, what);
         }
+    }
+
+    /** Whether another attempt may follow {@code failures} failed ones after waiting {@code wait}. */
+    private boolean mayRetry(int failures, Duration wait) {
+        return failures < policy.maxAttempts() && deadline.allows(wait);
+    }
+
+    /**
+     * For a body that broke after its response came: waits the backoff before attempt {@code failures + 1}
+     * and returns true, or returns false at once when the attempts or the deadline are used up.
+     */
+    boolean awaitRetry(int failures, String what, String why) throws InterruptedIOException {
+        Duration wait = policy.backoff(failures);
+        if (!mayRetry(failures, wait)) {
+            return false;
+        }
+        LOG.warn("{}: {}; trying again in {} ms", what, why, wait.toMillis());
+        try {
+            Thread.sleep(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to " + what);
+        }
+        return true;
     }
 
     private LauncherException exhausted(String what, Failure failure, int attempts, Duration wait, long started) {

@@ -9,6 +9,7 @@ import dev.launcher.oci.RegistryClient;
 import dev.launcher.oci.RegistrySettings;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -82,10 +83,18 @@ public final class RegistryReader {
                 checkAnnouncedDigest(response, bytes, ref);
                 return new RawManifest(bytes, response.header("Content-Type"));
             } catch (IOException cut) {
-                if (attempt >= http().policy().maxAttempts()) {
+                if (!awaitRetry(attempt, what, cut)) {
                     throw transferFailed(what, cut);
                 }
             }
+        }
+    }
+
+    private boolean awaitRetry(int failures, String what, IOException cut) {
+        try {
+            return http().awaitRetry(failures, what, "the transfer broke (" + cut.getMessage() + ")");
+        } catch (InterruptedIOException e) {
+            throw new LauncherException(ExitCode.UNREACHABLE, "cannot " + what + ": interrupted", e);
         }
     }
 

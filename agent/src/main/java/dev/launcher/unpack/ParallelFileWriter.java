@@ -1,6 +1,7 @@
 package dev.launcher.unpack;
 
 import dev.launcher.cache.ContentSums;
+import dev.launcher.cache.Threads;
 import dev.launcher.error.LauncherException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -162,19 +163,7 @@ final class ParallelFileWriter implements AutoCloseable {
         for (ExecutorService writer : writers) {
             writer.shutdown();
         }
-        boolean interrupted = false;
-        for (Thread thread : started) {
-            while (thread.isAlive()) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.joinAll(started);
     }
 
     /** Called with the lock held: reads the per-writer counts. */
