@@ -167,9 +167,16 @@ class RegistryFaultsIT {
             assertWhole(result, tmp);
             List<Request> gets = requests(proxy, layerGets());
             assertEquals(3, gets.size());
-            assertEquals(List.of("", "bytes=1048576-", "bytes=2097152-"),
-                    gets.stream().map(r -> r.header("Range").orElse("")).toList());
             assertEquals(List.of(200, 206, 206), gets.stream().map(Request::status).toList());
+            assertEquals(Optional.empty(), gets.get(0).header("Range"));
+            // Each resume starts past the last one and within the 1 MiB sent before the cut: the JDK client
+            // drops what it had buffered but not yet handed over when the connection breaks, so not exactly at it.
+            long previous = 0;
+            for (Request resumed : gets.subList(1, 3)) {
+                long start = rangeStart(resumed);
+                assertTrue(start > previous && start <= previous + (1 << 20), "resumed at " + start + " after " + previous);
+                previous = start;
+            }
             assertTrue(result.stderr().contains("resuming from there"), result.stderr());
         }
     }
@@ -383,6 +390,12 @@ class RegistryFaultsIT {
                 .env("LAUNCHER_APP_DIR", tmp.resolve("app").toString())
                 .env("LAUNCHER_INSECURE", proxy.hostPort())
                 .env("LAUNCHER_IDLE_TIMEOUT", "5");
+    }
+
+    private static long rangeStart(Request request) {
+        String range = request.header("Range").orElseThrow(() -> new AssertionError("no Range in " + request));
+        assertTrue(range.matches("bytes=\\d+-"), range);
+        return Long.parseLong(range.substring("bytes=".length(), range.length() - 1));
     }
 
     private static Predicate<Request> layerGets() {
