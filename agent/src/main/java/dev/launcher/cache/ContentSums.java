@@ -37,6 +37,15 @@ public final class ContentSums {
         return sums.get(path);
     }
 
+    private static final byte[] ZEROS = new byte[64 * 1024];
+
+    /** Adds {@code count} zero bytes to {@code crc}: the holes of a sparse file read as zeros. */
+    public static void updateZeros(CRC32C crc, long count) {
+        for (long left = count; left > 0; left -= ZEROS.length) {
+            crc.update(ZEROS, 0, (int) Math.min(ZEROS.length, left));
+        }
+    }
+
     public static int of(byte[] data) {
         CRC32C crc = new CRC32C();
         crc.update(data);

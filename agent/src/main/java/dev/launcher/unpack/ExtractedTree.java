@@ -6,8 +6,11 @@ import static java.nio.file.StandardOpenOption.WRITE;
 
 import dev.launcher.cache.ContentSums;
 import dev.launcher.error.LauncherException;
+import dev.launcher.fs.FileNames;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -19,6 +22,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +47,7 @@ import org.slf4j.LoggerFactory;
 final class ExtractedTree {
     private static final Logger log = LoggerFactory.getLogger(ExtractedTree.class);
     private static final int IMPLICIT_DIR_MODE = 0755;
-    private static final OpenOption[] NEW_FILE = {CREATE_NEW, WRITE, NOFOLLOW_LINKS};
+    private static final Set<OpenOption> NEW_FILE = Set.of(CREATE_NEW, WRITE, NOFOLLOW_LINKS);
 
     /** Mode and mtime to give a directory once all its children are written; null mtime: leave it. */
     private record DirMeta(int mode, FileTime mtime) {}
@@ -106,16 +110,32 @@ final class ExtractedTree {
      */
     static OutputStream createFile(Path path) throws IOException {
         try {
-            return Files.newOutputStream(path, NEW_FILE);
+            return Channels.newOutputStream(FileChannel.open(path, NEW_FILE));
         } catch (FileAlreadyExistsException e) {
             Files.delete(path);
-            return Files.newOutputStream(path, NEW_FILE);
+            return Channels.newOutputStream(FileChannel.open(path, NEW_FILE));
         }
+    }
+
+    /** Opens a new regular file at {@code name} for writes at any position, as {@link #newFile} does otherwise. */
+    FileChannel newChannel(String name) throws IOException {
+        Path path = clearForNonDirectory(name);
+        try {
+            return FileChannel.open(path, NEW_FILE);
+        } catch (FileAlreadyExistsException e) {
+            Files.delete(path);
+            return FileChannel.open(path, NEW_FILE);
+        }
+    }
+
+    /** Where the entry {@code name} is on disk. */
+    Path path(String name) {
+        return FileNames.resolve(root, name);
     }
 
     /** Gives a file written by {@link #newFile} its mode and mtime. */
     void finishFile(String name, int mode, FileTime mtime) throws IOException {
-        finishFile(root.resolve(name), mode, mtime);
+        finishFile(path(name), mode, mtime);
     }
 
     static void finishFile(Path path, int mode, FileTime mtime) throws IOException {
@@ -163,41 +183,50 @@ final class ExtractedTree {
 
     void symlink(String name, String target, FileTime mtime) throws IOException {
         if (!SymlinkTargets.staysInside(name, target, symlinks)) {
-            throw Refusal.entry(layer, name, "is a symlink to '" + target + "', which leads outside the layer"
+            throw Refusal.entry(layer, name, "is a symlink to '" + FileNames.display(target) + "', which leads outside the layer"
                     + (target.startsWith("/") ? " (absolute targets are not allowed)" : ""));
         }
         Path path = clearForNonDirectory(name);
-        Path targetPath = Path.of(target);
         try {
-            Files.createSymbolicLink(path, targetPath);
+            FileNames.createSymlink(path, target);
         } catch (FileAlreadyExistsException e) {
             Files.delete(path);
-            Files.createSymbolicLink(path, targetPath);
+            FileNames.createSymlink(path, target);
         }
         symlinks.put(name, target);
         setMtime(path, mtime);
     }
 
-    /** Makes {@code name} a second name of the regular file {@code target} written earlier in this layer. */
+    /**
+     * Makes {@code name} a second name of the regular file or symlink {@code target} written earlier in this layer.
+     * A hard link to a symlink is a second symlink with the same target (link(2) does not follow it, as in GNU tar),
+     * so it must stay inside the layer from where it is too.
+     */
     void hardLink(String name, String target) throws IOException {
-        if (target.isEmpty() || dirs.containsKey(target) || symlinks.containsKey(target)) {
-            throw Refusal.entry(layer, name, "is a hard link to '" + target + "', which is not a regular file of this layer");
+        String shown = FileNames.display(target);
+        if (target.isEmpty() || dirs.containsKey(target)) {
+            throw Refusal.entry(layer, name, "is a hard link to '" + shown + "', which is not a regular file or symlink of this layer");
         }
         String targetParent = EntryNames.parentOf(target);
         if (!targetParent.isEmpty() && !dirs.containsKey(targetParent)) {
-            throw Refusal.entry(layer, name, "is a hard link to '" + target
+            throw Refusal.entry(layer, name, "is a hard link to '" + shown
                     + "', which was not extracted before it or lies behind a symlink");
         }
         if (EntryNames.isAtOrBelow(target, name)) {
-            throw Refusal.entry(layer, name, "is a hard link to '" + target + "', which it would replace");
+            throw Refusal.entry(layer, name, "is a hard link to '" + shown + "', which it would replace");
         }
-        Path targetPath = root.resolve(target);
+        String linkTarget = symlinks.get(target);
+        if (linkTarget != null && !SymlinkTargets.staysInside(name, linkTarget, symlinks)) {
+            throw Refusal.entry(layer, name, "is a hard link to the symlink '" + shown + "' -> '"
+                    + FileNames.display(linkTarget) + "', which leads outside the layer from where the hard link is");
+        }
+        Path targetPath = path(target);
         try {
-            if (!Files.readAttributes(targetPath, BasicFileAttributes.class, NOFOLLOW_LINKS).isRegularFile()) {
-                throw Refusal.entry(layer, name, "is a hard link to '" + target + "', which is not a regular file");
+            if (linkTarget == null && !Files.readAttributes(targetPath, BasicFileAttributes.class, NOFOLLOW_LINKS).isRegularFile()) {
+                throw Refusal.entry(layer, name, "is a hard link to '" + shown + "', which is not a regular file");
             }
         } catch (NoSuchFileException e) {
-            throw Refusal.entry(layer, name, "is a hard link to '" + target + "', which was not extracted before it");
+            throw Refusal.entry(layer, name, "is a hard link to '" + shown + "', which was not extracted before it");
         }
         Path path = clearForNonDirectory(name);
         try {
@@ -206,7 +235,11 @@ final class ExtractedTree {
             Files.delete(path);
             Files.createLink(path, targetPath);
         }
-        sums.link(name, target);
+        if (linkTarget != null) {
+            symlinks.put(name, linkTarget);
+        } else {
+            sums.link(name, target);
+        }
     }
 
     /**
@@ -219,14 +252,14 @@ final class ExtractedTree {
     void finish() throws IOException {
         for (Map.Entry<String, String> link : symlinks.entrySet()) {
             if (!SymlinkTargets.staysInside(link.getKey(), link.getValue(), symlinks)) {
-                throw Refusal.entry(layer, link.getKey(), "is a symlink to '" + link.getValue()
+                throw Refusal.entry(layer, link.getKey(), "is a symlink to '" + FileNames.display(link.getValue())
                         + "', which leads outside the layer through other symlinks of the layer");
             }
         }
         // A parent is a prefix of its children, so in descending order it comes after them.
         for (Map.Entry<String, DirMeta> dir : dirs.descendingMap().entrySet()) {
             DirMeta meta = dir.getValue();
-            Path path = root.resolve(dir.getKey());
+            Path path = path(dir.getKey());
             if (meta.mtime() != null) {
                 setMtime(path, meta.mtime());
             }
@@ -263,21 +296,21 @@ final class ExtractedTree {
                 from = slash + 1;
             }
         }
-        return root.resolve(name);
+        return path(name);
     }
 
     private void makeImplicitDirectory(String dir, String forEntry) throws IOException {
         if (symlinks.containsKey(dir)) {
-            throw Refusal.entry(layer, forEntry, "would be written through the symlink '" + dir + "'");
+            throw Refusal.entry(layer, forEntry, "would be written through the symlink '" + FileNames.display(dir) + "'");
         }
-        Path path = root.resolve(dir);
+        Path path = path(dir);
         try {
             Files.createDirectory(path);
         } catch (FileAlreadyExistsException e) {
             boolean link = Files.isSymbolicLink(path);
             throw Refusal.entry(layer, forEntry, link
-                    ? "would be written through the symlink '" + dir + "'"
-                    : "needs '" + dir + "' to be a directory, but an earlier entry made it a file");
+                    ? "would be written through the symlink '" + FileNames.display(dir) + "'"
+                    : "needs '" + FileNames.display(dir) + "' to be a directory, but an earlier entry made it a file");
         }
         dirs.put(dir, IMPLICIT);
     }

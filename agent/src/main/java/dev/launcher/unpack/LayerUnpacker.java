@@ -2,19 +2,21 @@ package dev.launcher.unpack;
 
 import dev.launcher.cache.ContentSums;
 import dev.launcher.error.LauncherException;
+import dev.launcher.fs.FileNames;
+import dev.launcher.fs.NativeFiles;
+import dev.launcher.unpack.tar.SparseFragment;
+import dev.launcher.unpack.tar.TarEntry;
+import dev.launcher.unpack.tar.TarFormatException;
+import dev.launcher.unpack.tar.TarReader;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.Arrays;
 import java.util.zip.CRC32C;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +24,12 @@ import org.slf4j.LoggerFactory;
  * Expands one layer blob (tar, tar+gzip or tar+zstd) into an empty directory, streaming it once.
  * All archive safety rules of the launcher live in this package; see {@link ExtractedTree} for
  * how writes are kept inside the target and {@link SymlinkTargets} for which links are allowed.
+ * The archive is read as GNU tar reads it ({@link TarReader}), names as bytes.
  *
  * <p>Beyond staying inside the target: device nodes and fifos are skipped (with one warning per
  * layer), setuid/setgid/sticky bits and ownership are dropped, and sizes are bounded by
- * {@link UnpackLimits} before anything is written. OCI whiteouts are kept as empty marker files
- * for the assembler. On failure the target is emptied again, so a half-written layer is never
+ * {@link UnpackLimits} before anything is written. Sparse files keep their holes. OCI whiteouts
+ * are kept as empty marker files for the assembler. On failure the target is emptied again, so a half-written layer is never
  * mistaken for a complete one.
  *
  * <p>Small regular files are written by a few threads ({@link ParallelFileWriter}), since creating
@@ -37,14 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LayerUnpacker {
     private static final Logger log = LoggerFactory.getLogger(LayerUnpacker.class);
-
-    /**
-     * What the tar reader may consume in front of one entry: its header, PAX records, GNU long
-     * names, padding of the previous entry and the end-of-archive block. Real headers take a few
-     * kilobytes; the bound stops a crafted one from being buffered into the heap, or a chain of
-     * long-name headers (the reader recurses once per header) from exhausting the stack.
-     */
-    static final long MAX_HEADER_BYTES = 128 * 1024;
 
     private static final int COPY_BUFFER = 64 * 1024;
     private static final int WHITEOUT_MODE = 0644;
@@ -104,9 +99,6 @@ public final class LayerUnpacker {
             return stats;
         } catch (IOException e) {
             throw readFailure(e, layerName);
-        } catch (StackOverflowError e) {
-            // Only a chain of headers nests this deep; the header budget keeps it short, this covers small thread stacks.
-            throw Refusal.layer(layerName, "it contains a chain of nested tar headers too deep to follow", e);
         } finally {
             if (!complete) {
                 discard(emptyTargetDir, layerName);
@@ -117,7 +109,7 @@ public final class LayerUnpacker {
     /** One pass over one tar stream. */
     private final class Extraction implements AutoCloseable {
         private final MeteredInputStream metered;
-        private final TarArchiveInputStream tar;
+        private final TarReader tar;
         private final ExtractedTree tree;
         private final ParallelFileWriter writer;
         private final String layer;
@@ -126,149 +118,156 @@ public final class LayerUnpacker {
         private long bytes;
         private long skipped;
         private String firstSkipped;
+        private long unknownTypes;
+        private TarEntry firstUnknown;
 
         Extraction(InputStream tarBytes, ExtractedTree tree, String layer) {
             this.metered = new MeteredInputStream(tarBytes);
-            this.tar = new TarArchiveInputStream(metered, StandardCharsets.UTF_8.name());
+            this.tar = new TarReader(metered);
             this.tree = tree;
             this.layer = layer;
             this.writer = new ParallelFileWriter(writerThreads, this::writeFailure, tree.sums());
         }
 
         UnpackStats run() throws IOException {
-            long unread = 0;
-            while (true) {
-                metered.allow(MAX_HEADER_BYTES + unread, "a tar header larger than " + MAX_HEADER_BYTES + " bytes");
-                TarArchiveEntry entry = tar.getNextEntry();
-                if (entry == null) {
-                    break;
-                }
+            // Headers cost what content costs to decompress, so they count too: a layer of endless PAX records or
+            // long names is a bomb as much as one of endless content. Memory is bounded by the reader itself.
+            long streamBudget = 2 * limits.maxTotalBytes();
+            metered.allow(streamBudget, "more than " + streamBudget + " bytes of tar headers and content");
+            TarEntry entry;
+            while ((entry = tar.next()) != null) {
                 checkBounds(entry);
-                // The tar reader never reads past an entry's data; this bound only backs that up.
-                metered.allow(entry.getSize() + MAX_HEADER_BYTES, "entry data longer than its header declares");
-                boolean consumed = extract(entry);
-                unread = consumed ? 0 : entry.getSize();
+                extract(entry);
             }
+            // What follows the end marker is decompressed too: data after a gzip stream is refused, as containerd does.
+            metered.transferTo(OutputStream.nullOutputStream());
             writer.awaitAll();
             write(null, tree::finish);
             if (skipped > 0) {
-                log.warn("layer {}: skipped {} device node/fifo/unsupported entries (first: '{}'); the launcher never creates them",
+                log.warn("layer {}: skipped {} device node/fifo/volume label entries (first: '{}'); the launcher never creates them",
                         layer, skipped, firstSkipped);
+            }
+            if (unknownTypes > 0) {
+                log.warn("layer {}: {} entries of a type tar does not define (first: '{}', type '{}') were unpacked as regular"
+                        + " files, as GNU tar does", layer, unknownTypes, FileNames.display(firstUnknown.name()),
+                        FileNames.display(String.valueOf(firstUnknown.typeflag())));
             }
             return new UnpackStats(entries, bytes);
         }
 
-        /** Refuses the entry before any of it is written if it breaks a bound. */
-        private void checkBounds(TarArchiveEntry entry) {
-            String name = entry.getName();
+        /**
+         * Refuses the entry before any of it is written if it breaks a bound. A sparse file is bounded by its length
+         * (a file of many gigabytes is a trap for every tool that copies the app later, holes or not), the layer by
+         * what is really written.
+         */
+        private void checkBounds(TarEntry entry) {
+            String name = entry.name();
             if (++entries > limits.maxEntries()) {
                 throw Refusal.limit(layer, name, "exceeds the limit of " + limits.maxEntries() + " entries per layer");
             }
-            if (entry.getSize() < 0 || entry.getRealSize() < 0) {
-                throw Refusal.entry(layer, name, "declares a negative size");
-            }
-            long declared = Math.max(entry.getSize(), entry.getRealSize()); // the real size of a sparse file is larger
-            if (declared > limits.maxEntryBytes()) {
-                throw Refusal.limit(layer, name, "declares " + declared + " bytes, above the limit of "
+            if (entry.size() > limits.maxEntryBytes()) {
+                throw Refusal.limit(layer, name, "declares " + entry.size() + " bytes, above the limit of "
                         + limits.maxEntryBytes() + " bytes per entry");
             }
-            if (declared > limits.maxTotalBytes() - bytes) {
+            if (entry.dataSize() > limits.maxTotalBytes() - bytes) {
                 throw Refusal.limit(layer, name, "would bring the layer above the limit of "
                         + limits.maxTotalBytes() + " uncompressed bytes");
             }
-            bytes += declared;
+            bytes += entry.dataSize();
         }
 
-        /** Writes one entry; returns whether its data was read (else the tar reader skips it). */
-        private boolean extract(TarArchiveEntry entry) throws IOException {
-            String raw = entry.getName();
+        /** Writes one entry; the reader skips whatever content of it is not read here. */
+        private void extract(TarEntry entry) throws IOException {
+            String raw = entry.name();
             String name = EntryNames.normalize(raw, reason -> Refusal.entry(layer, raw, reason));
-            FileTime mtime = entry.getLastModifiedTime();
-            int mode = entry.getMode();
+            FileTime mtime = entry.mtime();
+            int mode = entry.mode();
+            switch (entry.kind()) {
+                case CHARACTER_DEVICE, BLOCK_DEVICE, FIFO, NOTHING -> {
+                    skip(raw);
+                    return;
+                }
+                default -> {}
+            }
             if (name.isEmpty()) {
-                if (!entry.isDirectory()) {
+                if (entry.kind() != TarEntry.Kind.DIRECTORY) {
                     throw Refusal.entry(layer, raw, "names the layer root but is not a directory");
                 }
-                return false; // the root belongs to the cache; its mode and mtime are not the layer's to set
+                return; // the root belongs to the cache; its mode and mtime are not the layer's to set
             }
-            if (Whiteouts.isWhiteout(EntryNames.fileNameOf(name))) {
+            String fileName = EntryNames.fileNameOf(name);
+            if (Whiteouts.isWhiteout(fileName)) {
+                if (!Whiteouts.isValid(fileName)) {
+                    throw Refusal.entry(layer, raw, "is not a valid whiteout: it would hide '"
+                            + FileNames.display(fileName.substring(Whiteouts.PREFIX.length())) + "', which names no entry");
+                }
                 writer.awaitAll(); // rare, and it may replace a directory holding queued files
                 // Only the name matters; data of a whiteout would be meaningless.
                 write(name, () -> {
                     tree.newFile(name).close();
                     tree.finishFile(name, WHITEOUT_MODE, mtime);
                 });
-                return false;
+                return;
             }
-            if (entry.isLink()) {
-                String rawTarget = entry.getLinkName();
-                String target = EntryNames.normalize(rawTarget,
-                        reason -> Refusal.entry(layer, raw, "is a hard link whose target '" + rawTarget + "' " + reason));
-                if (!target.equals(name)) { // a link to itself changes nothing
-                    writer.awaitAll(); // the target may be a queued file
-                    write(name, () -> tree.hardLink(name, target));
+            switch (entry.kind()) {
+                case HARD_LINK -> {
+                    String rawTarget = entry.linkName();
+                    String target = EntryNames.normalize(rawTarget, reason -> Refusal.entry(layer, raw,
+                            "is a hard link whose target '" + FileNames.display(rawTarget) + "' " + reason));
+                    if (!target.equals(name)) { // a link to itself changes nothing
+                        writer.awaitAll(); // the target may be a queued file
+                        write(name, () -> tree.hardLink(name, target));
+                    }
                 }
-                return false;
-            }
-            if (entry.isSymbolicLink()) {
-                String target = entry.getLinkName();
-                if (target.isEmpty() || target.indexOf('\0') >= 0) {
-                    throw Refusal.entry(layer, raw, "is a symlink with an empty or NUL-containing target");
+                case SYMLINK -> {
+                    String target = entry.linkName();
+                    if (target.isEmpty()) {
+                        throw Refusal.entry(layer, raw, "is a symlink with an empty target");
+                    }
+                    if (target.length() > EntryNames.MAX_LINK_TARGET_BYTES) {
+                        throw Refusal.entry(layer, raw, "is a symlink whose target is longer than the "
+                                + EntryNames.MAX_LINK_TARGET_BYTES + " bytes Linux allows");
+                    }
+                    writer.awaitAll(); // it may replace a directory holding queued files
+                    write(name, () -> tree.symlink(name, target, mtime));
                 }
-                writer.awaitAll(); // it may replace a directory holding queued files
-                write(name, () -> tree.symlink(name, target, mtime));
-                return false;
-            }
-            if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
-                skip(raw);
-                return false;
-            }
-            if (entry.isDirectory()) {
-                if (writer.touchesPending(name) || tree.isSymlink(name)) {
-                    writer.awaitAll();
+                case DIRECTORY -> {
+                    if (writer.touchesPending(name) || tree.isSymlink(name)) {
+                        writer.awaitAll();
+                    }
+                    write(name, () -> tree.directory(name, mode, mtime));
                 }
-                write(name, () -> tree.directory(name, mode, mtime));
-                return false;
+                default -> {
+                    if (entry.unknownType() && unknownTypes++ == 0) {
+                        firstUnknown = entry;
+                    }
+                    writeFile(entry, name, mode, mtime);
+                }
             }
-            if (isRegular(entry)) {
-                writeFile(entry, name, mode, mtime);
-                return true;
-            }
-            skip(raw); // volume labels, multi-volume continuations, vendor types: nothing to create
-            return false;
         }
 
-        private boolean isRegular(TarArchiveEntry entry) {
-            byte flag = entry.getLinkFlag();
-            return flag == TarConstants.LF_NORMAL
-                    || flag == TarConstants.LF_OLDNORM
-                    || flag == TarConstants.LF_CONTIG
-                    || flag == TarConstants.LF_GNUTYPE_SPARSE;
-        }
-
-        private void writeFile(TarArchiveEntry entry, String name, int mode, FileTime mtime) throws IOException {
+        private void writeFile(TarEntry entry, String name, int mode, FileTime mtime) throws IOException {
             // Replacing a directory deletes its files, queued ones too; a second write of a name races the first.
             if (writer.touchesPending(name) || tree.isDirectory(name) || tree.isSymlink(name)) {
                 writer.awaitAll();
             }
-            long allowed = Math.max(entry.getSize(), entry.getRealSize());
-            if (writerThreads > 0 && allowed <= ParallelFileWriter.MAX_FILE_BYTES) {
+            if (entry.sparse() != null) {
+                writeSparse(entry, name, mode, mtime);
+                return;
+            }
+            long size = entry.dataSize();
+            if (writerThreads > 0 && size <= ParallelFileWriter.MAX_FILE_BYTES) {
                 Path path = place(name);
-                writer.submit(name, path, readContent(entry, (int) allowed), mode, mtime);
+                writer.submit(name, path, readContent((int) size), mode, mtime);
                 return;
             }
             OutputStream out = open(name);
             boolean written = false;
             CRC32C crc = new CRC32C();
             try {
-                long count = 0;
                 int n;
                 // Reads and writes fail for different reasons (bad archive vs. full cache), so they are kept apart.
                 while ((n = tar.read(buffer, 0, buffer.length)) > 0) {
-                    count += n;
-                    if (count > allowed) { // a sparse map expanding beyond the size the header declared
-                        throw Refusal.limit(layer, entry.getName(), "expands beyond the " + allowed + " bytes it declares");
-                    }
                     try {
                         out.write(buffer, 0, n);
                     } catch (IOException e) {
@@ -290,18 +289,56 @@ public final class LayerUnpacker {
             tree.sums().record(name, (int) crc.getValue());
         }
 
-        /** Reads a small entry whole, for a writer thread; refused like {@link #writeFile} if it expands beyond its size. */
-        private byte[] readContent(TarArchiveEntry entry, int allowed) throws IOException {
-            byte[] data = new byte[allowed];
+        /** Writes the runs of a sparse file where they go and leaves the holes unwritten. */
+        private void writeSparse(TarEntry entry, String name, int mode, FileTime mtime) throws IOException {
+            FileChannel[] opened = new FileChannel[1];
+            write(name, () -> opened[0] = tree.newChannel(name));
+            CRC32C crc = new CRC32C();
+            long end = 0;
+            long written = 0; // the file's length so far: GNU maps end with an empty run at the real size
+            try (FileChannel out = opened[0]) {
+                for (SparseFragment run : entry.sparse()) {
+                    ContentSums.updateZeros(crc, run.offset() - end);
+                    long at = run.offset();
+                    long left = run.length();
+                    while (left > 0) {
+                        int n = tar.read(buffer, 0, (int) Math.min(buffer.length, left));
+                        ByteBuffer data = ByteBuffer.wrap(buffer, 0, n);
+                        try {
+                            while (data.hasRemaining()) {
+                                at += out.write(data, at);
+                            }
+                        } catch (IOException e) {
+                            throw writeFailure(name, e);
+                        }
+                        crc.update(buffer, 0, n);
+                        left -= n;
+                    }
+                    end = run.offset() + run.length();
+                    if (run.length() > 0) {
+                        written = end;
+                    }
+                }
+            }
+            ContentSums.updateZeros(crc, entry.size() - end);
+            boolean trailingHole = written < entry.size();
+            write(name, () -> {
+                if (trailingHole) {
+                    NativeFiles.truncate(tree.path(name), entry.size()); // the trailing hole
+                }
+                tree.finishFile(name, mode, mtime);
+            });
+            tree.sums().record(name, (int) crc.getValue());
+        }
+
+        /** Reads a small entry's whole content, for a writer thread. */
+        private byte[] readContent(int size) throws IOException {
+            byte[] data = new byte[size];
             int count = 0;
-            int n;
-            while (count < allowed && (n = tar.read(data, count, allowed - count)) > 0) {
-                count += n;
+            while (count < size) {
+                count += tar.read(data, count, size - count);
             }
-            if (tar.read(buffer, 0, 1) > 0) {
-                throw Refusal.limit(layer, entry.getName(), "expands beyond the " + allowed + " bytes it declares");
-            }
-            return count == allowed ? data : Arrays.copyOf(data, count);
+            return data;
         }
 
         private Path place(String name) {
@@ -318,7 +355,7 @@ public final class LayerUnpacker {
 
         private void skip(String raw) {
             if (skipped++ == 0) {
-                firstSkipped = raw;
+                firstSkipped = FileNames.display(raw);
             }
         }
 
@@ -337,7 +374,7 @@ public final class LayerUnpacker {
 
         private LauncherException writeFailure(String name, IOException e) {
             return LauncherException.cacheIo("writing "
-                    + (name == null ? "layer " + layer : "entry '" + name + "' of layer " + layer)
+                    + (name == null ? "layer " + layer : "entry '" + FileNames.display(name) + "' of layer " + layer)
                     + " into the cache failed: " + e + "; check free space and permissions of the cache directory", e);
         }
     }

@@ -1,6 +1,7 @@
 package dev.launcher.unpack;
 
 import dev.launcher.error.UnsafeArchiveException;
+import dev.launcher.fs.FileNames;
 
 /** Wording of unsafe-archive failures, so every refusal names the layer, the entry and a way out. */
 final class Refusal {
@@ -9,12 +10,15 @@ final class Refusal {
 
     private Refusal() {}
 
+    /** @param entry the entry's raw name */
     static UnsafeArchiveException entry(String layer, String entry, String reason) {
-        return new UnsafeArchiveException("refusing layer " + layer + ": entry '" + entry + "' " + reason + "; " + ADVICE);
+        return new UnsafeArchiveException("refusing layer " + layer + ": entry '" + FileNames.display(entry) + "' " + reason
+                + "; " + ADVICE);
     }
 
+    /** @param entry the entry's raw name */
     static UnsafeArchiveException limit(String layer, String entry, String reason) {
-        return new UnsafeArchiveException("refusing layer " + layer + ": entry '" + entry + "' " + reason
+        return new UnsafeArchiveException("refusing layer " + layer + ": entry '" + FileNames.display(entry) + "' " + reason
                 + "; if the app really is that large, raise the unpack limits, otherwise the artifact is a decompression bomb");
     }
 

@@ -19,6 +19,16 @@ public final class Whiteouts {
         return fileName.startsWith(PREFIX);
     }
 
+    /**
+     * Whether a whiteout name hides something: {@code .wh.}, {@code .wh..} and {@code .wh...} would hide the empty
+     * name, the directory itself or its parent, which containerd and moby refuse. AUFS's own {@code .wh..wh.} names
+     * are valid, and ignored.
+     */
+    public static boolean isValid(String fileName) {
+        String hidden = fileName.substring(PREFIX.length());
+        return !hidden.isEmpty() && !hidden.equals(".") && !hidden.equals("..");
+    }
+
     public static boolean isOpaque(String fileName) {
         return fileName.equals(OPAQUE);
     }

@@ -1,0 +1,177 @@
+package dev.launcher.unpack.tar;
+
+import static dev.launcher.unpack.tar.HeaderBlock.EXTENSION_ENTRIES;
+import static dev.launcher.unpack.tar.HeaderBlock.EXTENSION_IS_EXTENDED;
+import static dev.launcher.unpack.tar.HeaderBlock.GNU_IS_EXTENDED;
+import static dev.launcher.unpack.tar.HeaderBlock.GNU_SPARSE;
+import static dev.launcher.unpack.tar.HeaderBlock.GNU_SPARSE_ENTRIES;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The sparse maps of GNU tar's four formats, as Go's archive/tar reads them: where each run of a sparse file's
+ * content goes. The content in the archive is the runs one after the other; everything else is a hole.
+ */
+final class SparseMaps {
+    private static final int MAX_DIGITS = 19;
+
+    private SparseMaps() {}
+
+    /** The old GNU format ('S'): four entries in the header, 21 more in each extension block that follows it. */
+    static List<SparseFragment> oldGnu(byte[] header, TarReader.Source source, long at) throws IOException {
+        List<SparseFragment> fragments = new ArrayList<>();
+        byte[] block = header;
+        int offset = GNU_SPARSE;
+        int entries = GNU_SPARSE_ENTRIES;
+        int flag = GNU_IS_EXTENDED;
+        while (true) {
+            for (int i = 0; i < entries; i++) {
+                int entry = offset + i * 24;
+                if (block[entry] == 0) {
+                    break; // as GNU tar and bsdtar: the first empty offset ends this block's entries
+                }
+                add(fragments, number(block, entry, "offset", at), number(block, entry + 12, "length", at), at);
+            }
+            if (block[flag] == 0) {
+                return fragments;
+            }
+            block = new byte[HeaderBlock.SIZE];
+            source.readBlock(block);
+            offset = 0;
+            entries = EXTENSION_ENTRIES;
+            flag = EXTENSION_IS_EXTENDED;
+        }
+    }
+
+    /**
+     * Whether PAX records describe a sparse file in a version Go's archive/tar reads (0.0, 0.1, 1.0); a version it
+     * does not know leaves the member a plain file, as there.
+     */
+    static boolean isPaxSparse(Map<String, String> pax) {
+        String major = pax.get(PaxRecords.SPARSE_MAJOR);
+        String minor = pax.get(PaxRecords.SPARSE_MINOR);
+        if (major != null || minor != null) {
+            return "0".equals(major) && ("0".equals(minor) || "1".equals(minor)) || "1".equals(major) && "0".equals(minor);
+        }
+        return pax.containsKey(PaxRecords.SPARSE_MAP);
+    }
+
+    static long realSize(Map<String, String> pax, long at) throws TarFormatException {
+        String size = pax.getOrDefault(PaxRecords.SPARSE_SIZE, pax.get(PaxRecords.SPARSE_REALSIZE));
+        if (size == null) {
+            throw new TarFormatException("the sparse file at byte " + at + " does not say its real size");
+        }
+        return TarReader.decimal(size, "sparse size", at);
+    }
+
+    /**
+     * The map of a PAX sparse file: in the records for 0.0 and 0.1; at the start of the content for 1.0, where it is
+     * read from {@code source}, at most {@code contentSize} bytes of it, in whole blocks.
+     */
+    static List<SparseFragment> pax(Map<String, String> pax, TarReader.Source source, long contentSize, long at)
+            throws IOException {
+        if ("1".equals(pax.get(PaxRecords.SPARSE_MAJOR))) {
+            return fromContent(source, contentSize, at);
+        }
+        String map = pax.getOrDefault(PaxRecords.SPARSE_MAP, "");
+        String[] numbers = map.isEmpty() ? new String[0] : map.split(",", -1);
+        String count = pax.get(PaxRecords.SPARSE_NUMBLOCKS);
+        if (count != null && TarReader.decimal(count, "sparse fragment count", at) * 2 != numbers.length) {
+            throw new TarFormatException("the sparse map at byte " + at + " has " + numbers.length
+                    + " numbers for " + count + " fragments");
+        }
+        if (numbers.length % 2 != 0) {
+            throw new TarFormatException("the sparse map at byte " + at + " has an odd count of numbers");
+        }
+        List<SparseFragment> fragments = new ArrayList<>();
+        for (int i = 0; i < numbers.length; i += 2) {
+            add(fragments, TarReader.decimal(numbers[i], "sparse offset", at),
+                    TarReader.decimal(numbers[i + 1], "sparse length", at), at);
+        }
+        return fragments;
+    }
+
+    /** Format 1.0: decimal numbers, one per line: the count of fragments, then offset and length of each. */
+    private static List<SparseFragment> fromContent(TarReader.Source source, long contentSize, long at) throws IOException {
+        List<Long> numbers = new ArrayList<>();
+        long wanted = -1;
+        long read = 0;
+        StringBuilder token = new StringBuilder();
+        byte[] block = new byte[HeaderBlock.SIZE];
+        while (wanted < 0 || numbers.size() < wanted) {
+            if (read + HeaderBlock.SIZE > contentSize) {
+                throw new TarFormatException("the sparse map of the member at byte " + at + " runs past its content");
+            }
+            source.readBlock(block);
+            read += HeaderBlock.SIZE;
+            for (int i = 0; i < block.length && (wanted < 0 || numbers.size() < wanted); i++) {
+                byte b = block[i];
+                if (b == '\n') {
+                    numbers.add(TarReader.decimal(token.toString(), "sparse map number", at));
+                    token.setLength(0);
+                    if (numbers.size() == 1) {
+                        long count = numbers.getFirst();
+                        if (count > TarReader.MAX_SPARSE_FRAGMENTS) {
+                            throw tooMany(at);
+                        }
+                        wanted = 1 + 2 * count;
+                    }
+                } else if (b >= '0' && b <= '9' && token.length() < MAX_DIGITS) {
+                    token.append((char) b);
+                } else {
+                    throw new TarFormatException("the sparse map of the member at byte " + at + " is malformed");
+                }
+            }
+        }
+        List<SparseFragment> fragments = new ArrayList<>();
+        for (int i = 1; i < numbers.size(); i += 2) {
+            add(fragments, numbers.get(i), numbers.get(i + 1), at);
+        }
+        return fragments;
+    }
+
+    /**
+     * The checks bsdtar and Go make: no negative or overflowing run, runs in order and apart, none past the file's
+     * length; and the content in the archive is exactly the runs.
+     */
+    static void check(List<SparseFragment> fragments, long length, long dataSize, long at) throws TarFormatException {
+        long end = 0;
+        long data = 0;
+        for (SparseFragment f : fragments) {
+            if (f.offset() < 0 || f.length() < 0 || f.offset() > Long.MAX_VALUE - f.length()
+                    || f.offset() + f.length() > length || f.offset() < end) {
+                throw new TarFormatException("the sparse map of the member at byte " + at + " has runs out of order,"
+                        + " overlapping or past the file's length " + length);
+            }
+            end = f.offset() + f.length();
+            data += f.length();
+        }
+        if (length < 0 || data != dataSize) {
+            throw new TarFormatException("the sparse map of the member at byte " + at + " accounts for " + data
+                    + " bytes of content, but the archive holds " + dataSize);
+        }
+    }
+
+    private static void add(List<SparseFragment> fragments, long offset, long length, long at) throws TarFormatException {
+        if (fragments.size() >= TarReader.MAX_SPARSE_FRAGMENTS) {
+            throw tooMany(at);
+        }
+        fragments.add(new SparseFragment(offset, length));
+    }
+
+    private static TarFormatException tooMany(long at) {
+        return new TarFormatException("the sparse map of the member at byte " + at + " has more than "
+                + TarReader.MAX_SPARSE_FRAGMENTS + " runs");
+    }
+
+    private static long number(byte[] block, int offset, String what, long at) throws TarFormatException {
+        try {
+            return HeaderBlock.number(block, offset, 12);
+        } catch (NumberFormatException e) {
+            throw new TarFormatException("the sparse map at byte " + at + " has an invalid " + what + " (" + e.getMessage() + ")");
+        }
+    }
+}
