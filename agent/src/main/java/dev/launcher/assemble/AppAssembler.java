@@ -3,6 +3,8 @@ package dev.launcher.assemble;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import dev.launcher.error.LauncherException;
+import dev.launcher.fs.FileNames;
+import dev.launcher.fs.SparseFiles;
 import dev.launcher.unpack.TreeCleaner;
 import dev.launcher.unpack.Whiteouts;
 import java.io.IOException;
@@ -202,7 +204,8 @@ public final class AppAssembler {
                         }
                     }
                 } catch (IOException e) {
-                    throw LauncherException.cacheIo("assembling the app dir from layer tree " + tree + " failed at '" + current
+                    throw LauncherException.cacheIo("assembling the app dir from layer tree " + tree + " failed at '"
+                            + FileNames.display(current)
                             + "': " + e + "; check free space and permissions of the app dir and the cache", e);
                 }
             }
@@ -210,7 +213,7 @@ public final class AppAssembler {
 
         /** Places one entry; returns whether it is a directory to descend into. */
         private boolean place(String rel) throws IOException {
-            Path source = tree.resolve(rel);
+            Path source = FileNames.resolve(tree, rel);
             PosixFileAttributes attrs = Files.readAttributes(source, PosixFileAttributes.class, NOFOLLOW_LINKS);
             if (attrs.isDirectory()) {
                 merged.directory(rel, attrs.permissions(), attrs.lastModifiedTime());
@@ -221,31 +224,29 @@ public final class AppAssembler {
             } else if (attrs.isRegularFile()) {
                 placeFile(rel, source, attrs);
             } else {
-                log.warn("layer tree {} has a special file '{}'; it is not copied", tree, rel);
+                log.warn("layer tree {} has a special file '{}'; it is not copied", tree, FileNames.display(rel));
             }
             return false;
         }
 
         private void placeFile(String rel, Path source, PosixFileAttributes attrs) throws IOException {
             int links = (Integer) Files.getAttribute(source, "unix:nlink", NOFOLLOW_LINKS);
-            if (links < 2) {
-                merged.copyFile(rel, source);
-                return;
-            }
-            String first = placedInodes.get(attrs.fileKey());
+            String first = links < 2 ? null : placedInodes.get(attrs.fileKey());
             if (first != null) {
                 merged.hardLink(rel, first);
-            } else {
-                merged.copyFile(rel, source);
+                return;
+            }
+            merged.copyFile(rel, source, attrs, SparseFiles.hasHoles(source, attrs.size()));
+            if (links >= 2) {
                 placedInodes.put(attrs.fileKey(), rel);
             }
         }
 
         private List<String> list(String dir) throws IOException {
             List<String> names = new ArrayList<>();
-            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir.isEmpty() ? tree : tree.resolve(dir))) {
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(FileNames.resolve(tree, dir))) {
                 for (Path child : children) {
-                    names.add(child.getFileName().toString());
+                    names.add(FileNames.nameOf(child));
                 }
             }
             names.sort(null); // the same tree always gives the same first name of a hard-linked file

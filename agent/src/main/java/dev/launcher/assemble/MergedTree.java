@@ -2,6 +2,8 @@ package dev.launcher.assemble;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import dev.launcher.fs.FileNames;
+import dev.launcher.fs.SparseFiles;
 import dev.launcher.unpack.TreeCleaner;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -13,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +61,9 @@ final class MergedTree implements AutoCloseable {
         this.appDir = appDir;
     }
 
+    /** @param rel a raw name ({@link FileNames}) */
     Path path(String rel) {
-        return rel.isEmpty() ? appDir : appDir.resolve(rel);
+        return FileNames.resolve(appDir, rel);
     }
 
     /** Makes {@code rel} a directory (keeping what lower layers put in it) and records its metadata. */
@@ -79,16 +83,17 @@ final class MergedTree implements AutoCloseable {
         dirs.put(rel, meta);
     }
 
-    void copyFile(String rel, Path source) throws IOException {
+    /** @param sparse the source has holes, which the copy keeps */
+    void copyFile(String rel, Path source, PosixFileAttributes attributes, boolean sparse) throws IOException {
         Path path = path(rel);
         if (Files.exists(path, NOFOLLOW_LINKS)) {
             awaitCopies();
-            place(rel, target -> copy(source, target));
+            place(rel, target -> copy(source, target, attributes, sparse));
             return;
         }
         // Nothing there, and no other entry of this layer has this name: the copy cannot meet anything.
         queuedCopies.add(copierFor(rel).submit(() -> {
-            copy(source, path);
+            copy(source, path, attributes, sparse);
             return null;
         }));
     }
@@ -106,8 +111,12 @@ final class MergedTree implements AutoCloseable {
         return copiers[Math.floorMod(directory.hashCode(), COPY_THREADS)];
     }
 
-    private static void copy(Path source, Path target) throws IOException {
-        Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES, NOFOLLOW_LINKS);
+    private static void copy(Path source, Path target, PosixFileAttributes attributes, boolean sparse) throws IOException {
+        if (sparse) {
+            SparseFiles.copy(source, target, attributes);
+        } else {
+            Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES, NOFOLLOW_LINKS);
+        }
     }
 
     /** Waits for every queued copy; the first failure is thrown. Called before anything that could meet them. */

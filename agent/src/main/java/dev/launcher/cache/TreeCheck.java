@@ -1,5 +1,6 @@
 package dev.launcher.cache;
 
+import dev.launcher.fs.FileNames;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -169,7 +170,7 @@ final class TreeCheck {
     private static Optional<TreeDamage> contentDamage(Path tree, TreeEntry expected) {
         int crc;
         try {
-            crc = ContentSum.of(tree.resolve(expected.path()));
+            crc = ContentSum.of(FileNames.resolve(tree, expected.path()));
         } catch (NoSuchFileException e) {
             return Optional.of(new TreeDamage(expected.path(), "is missing"));
         } catch (IOException e) {
@@ -193,7 +194,8 @@ final class TreeCheck {
             return new TreeDamage(actual.path(), String.format("has mode %04o, had %04o when cached", actual.mode(), expected.mode()));
         }
         if (actual.target() != null && !actual.target().equals(expected.target())) {
-            return new TreeDamage(actual.path(), "links to '" + actual.target() + "', linked to '" + expected.target() + "' when cached");
+            return new TreeDamage(actual.path(), "links to '" + FileNames.display(actual.target()) + "', linked to '"
+                    + FileNames.display(expected.target()) + "' when cached");
         }
         return null;
     }

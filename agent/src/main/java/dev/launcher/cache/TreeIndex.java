@@ -26,7 +26,8 @@ import java.util.Map;
  * </pre>
  *
  * Fields are separated by tabs: type, mode (octal), size, ctime (ns), CRC32C (hex), path, and for a symlink its
- * target; {@code \}, tab, CR and LF in names are escaped. The count at the end tells a whole index from a torn one.
+ * target; {@code \}, tab, CR and LF in names are escaped. Names are written as their bytes, whatever they are. The
+ * count at the end tells a whole index from a torn one.
  * Entries are sorted by path.
  *
  * <p>The {@code metadata} line sums up everything but the CRCs ({@link MetadataSum}): the check at every start
@@ -104,7 +105,7 @@ record TreeIndex(String bootId, String metadataSum, List<TreeEntry> entries) {
             text.append('\n');
         }
         text.append(END).append(entries.size()).append('\n');
-        Files.writeString(file, text, StandardCharsets.UTF_8);
+        Files.writeString(file, text, StandardCharsets.ISO_8859_1); // raw names: the file holds their very bytes
     }
 
     private static StringBuilder padded(String digits, int width, StringBuilder to) {
@@ -119,7 +120,7 @@ record TreeIndex(String bootId, String metadataSum, List<TreeEntry> entries) {
      * String.split and the parse methods on substrings, and 3 ms like this.
      */
     static TreeIndex read(Path file) throws IOException {
-        String text = Files.readString(file, StandardCharsets.UTF_8); // throws on bytes that are not UTF-8
+        String text = Files.readString(file, StandardCharsets.ISO_8859_1);
         int at = expectLine(text, 0, MAGIC);
         int eol = endOfLine(text, at);
         String boot = field(text, at, eol, BOOT, "second", "the boot id");
@@ -152,7 +153,7 @@ record TreeIndex(String bootId, String metadataSum, List<TreeEntry> entries) {
         try (InputStream in = Files.newInputStream(file)) {
             length = in.readNBytes(start, 0, start.length);
         }
-        String text = new String(start, 0, length, StandardCharsets.UTF_8);
+        String text = new String(start, 0, length, StandardCharsets.ISO_8859_1);
         int at = expectLine(text, 0, MAGIC);
         int eol = endOfLine(text, at);
         String boot = field(text, at, eol, BOOT, "second", "the boot id");

@@ -2,6 +2,7 @@ package dev.launcher.cache;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import dev.launcher.fs.FileNames;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.DirectoryStream;
@@ -137,11 +138,11 @@ final class TreeScan {
 
     /** Visits the entries of one directory; returns its subdirectories. */
     private List<String> list(String dir) throws IOException {
-        Path dirPath = dir.equals(TreeEntry.ROOT) ? tree : tree.resolve(dir);
+        Path dirPath = dir.equals(TreeEntry.ROOT) ? tree : FileNames.resolve(tree, dir);
         List<String> subdirs = new ArrayList<>();
         try (DirectoryStream<Path> children = Files.newDirectoryStream(dirPath)) {
             for (Path child : children) {
-                String name = child.getFileName().toString();
+                String name = FileNames.nameOf(child);
                 TreeEntry entry = entry(dir.equals(TreeEntry.ROOT) ? name : dir + "/" + name, child);
                 visitor.visit(entry, child);
                 if (entry.type() == TreeEntry.Type.DIRECTORY) {
@@ -163,7 +164,7 @@ final class TreeScan {
             default -> TreeEntry.Type.OTHER;
         };
         long size = type == TreeEntry.Type.FILE ? (Long) attrs.get("size") : -1;
-        String target = type == TreeEntry.Type.SYMLINK ? Files.readSymbolicLink(file).toString() : null;
+        String target = type == TreeEntry.Type.SYMLINK ? FileNames.readSymlink(file) : null;
         return new TreeEntry(rel, type, mode & 07777, size, ctime, 0, target);
     }
 }
