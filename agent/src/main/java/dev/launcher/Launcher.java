@@ -16,6 +16,7 @@ import dev.launcher.resolve.ResolvedArtifact;
 import dev.launcher.error.LauncherException;
 import dev.launcher.supervise.Posix;
 import dev.launcher.supervise.ProcessRole;
+import dev.launcher.supervise.RawEnvironment;
 import dev.launcher.supervise.Reaper;
 import dev.launcher.supervise.Supervisor;
 import dev.launcher.unpack.CachedLayerTrees;
@@ -59,7 +60,7 @@ public final class Launcher {
             case EXEC -> {
                 clock.report("start", 0, "exec " + config.command().getFirst());
                 Posix.chdir(appDir);
-                Posix.execve(Path.of(config.command().getFirst()), config.command(), System.getenv());
+                Posix.execve(Path.of(config.command().getFirst()), config.command(), RawEnvironment.current());
                 throw new IllegalStateException("execve returned");
             }
             case RUN -> supervise(appDir, reaper);
@@ -67,7 +68,7 @@ public final class Launcher {
     }
 
     private int supervise(Path appDir, Reaper reaper) {
-        return new Supervisor(reaper, config.supervision()).run(config.command(), appDir, System.getenv(),
+        return new Supervisor(reaper, config.supervision()).run(config.command(), appDir, RawEnvironment.current(),
                 startNanos -> clock.report("start", System.nanoTime() - startNanos, config.command().getFirst()));
     }
 

@@ -7,6 +7,7 @@ import dev.launcher.cache.CacheStore;
 import dev.launcher.cache.CacheVerification;
 import dev.launcher.config.ConfigResolver;
 import dev.launcher.error.ExitCode;
+import dev.launcher.supervise.RawEnvironment;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -23,7 +24,7 @@ final class CacheCommand {
 
         @Override
         public Integer call() {
-            try (CacheStore store = CacheStore.open(new ConfigResolver(System.getenv()).cacheRoot(cache))) {
+            try (CacheStore store = CacheStore.open(new ConfigResolver(RawEnvironment.current().text()).cacheRoot(cache))) {
                 for (CacheEntry e : new CacheListing(store.paths()).entries()) {
                     System.out.printf(Locale.ROOT, "%-5s %12d  %-24s  %s%n", e.kind().name().toLowerCase(Locale.ROOT),
                             e.size(), e.lastUsed().truncatedTo(ChronoUnit.SECONDS), e.kind() == CacheEntry.Kind.REF
@@ -46,7 +47,7 @@ final class CacheCommand {
 
         @Override
         public Integer call() {
-            try (CacheStore store = CacheStore.open(new ConfigResolver(System.getenv()).cacheRoot(cache))) {
+            try (CacheStore store = CacheStore.open(new ConfigResolver(RawEnvironment.current().text()).cacheRoot(cache))) {
                 CacheGc.Result r = new CacheGc(store).collect(maxBytes);
                 System.out.printf(Locale.ROOT, "evicted %d entries (%d bytes); kept %d (%d bytes), %d of them in use%n",
                         r.evicted(), r.evictedBytes(), r.kept(), r.keptBytes(), r.busy());
@@ -64,7 +65,7 @@ final class CacheCommand {
 
         @Override
         public Integer call() {
-            try (CacheStore store = CacheStore.open(new ConfigResolver(System.getenv()).cacheRoot(cache))) {
+            try (CacheStore store = CacheStore.open(new ConfigResolver(RawEnvironment.current().text()).cacheRoot(cache))) {
                 CacheVerification.Result r = new CacheVerification(store).verifyAll(bad ->
                         System.out.printf(Locale.ROOT, "damaged layer tree %s: %s; removed%n", bad.name(), bad.damage()));
                 System.out.printf(Locale.ROOT, "verified %d layer trees: %d whole, %d damaged%n",

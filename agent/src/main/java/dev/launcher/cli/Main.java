@@ -2,6 +2,7 @@ package dev.launcher.cli;
 
 import dev.launcher.Launcher;
 import dev.launcher.config.ConfigResolver;
+import dev.launcher.supervise.RawEnvironment;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ public final class Main {
      */
     static int runFromEnvironment() {
         try {
-            var config = new ConfigResolver(System.getenv()).resolve(ConfigResolver.Flags.NONE, ConfigResolver.Purpose.RUN);
+            var config = new ConfigResolver(RawEnvironment.current().text()).resolve(ConfigResolver.Flags.NONE, ConfigResolver.Purpose.RUN);
             return Launcher.create(config).run();
         } catch (Exception e) {
             return FailureHandler.report(e, new PrintWriter(System.err, true));

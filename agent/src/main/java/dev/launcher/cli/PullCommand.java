@@ -3,6 +3,7 @@ package dev.launcher.cli;
 import dev.launcher.Launcher;
 import dev.launcher.config.ConfigResolver;
 import dev.launcher.error.LauncherException;
+import dev.launcher.supervise.RawEnvironment;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,7 +29,7 @@ final class PullCommand implements Callable<Integer> {
             }
             options.appDir = into;
         }
-        var config = new ConfigResolver(System.getenv()).resolve(options.flags(null, null), ConfigResolver.Purpose.PULL);
+        var config = new ConfigResolver(RawEnvironment.current().text()).resolve(options.flags(null, null), ConfigResolver.Purpose.PULL);
         return Launcher.create(config).run();
     }
 }

@@ -3,6 +3,7 @@ package dev.launcher.cli;
 import dev.launcher.config.ConfigResolver;
 import dev.launcher.oci.Reference;
 import dev.launcher.push.ArtifactPusher;
+import dev.launcher.supervise.RawEnvironment;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -25,7 +26,7 @@ final class PushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var resolver = new ConfigResolver(System.getenv());
+        var resolver = new ConfigResolver(RawEnvironment.current().text());
         Reference ref = Reference.parse(reference);
         var pusher = new ArtifactPusher(resolver.registrySettings(options.flags(null, null)));
         System.out.println(pusher.push(ref, paths));

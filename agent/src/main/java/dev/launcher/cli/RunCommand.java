@@ -2,6 +2,7 @@ package dev.launcher.cli;
 
 import dev.launcher.Launcher;
 import dev.launcher.config.ConfigResolver;
+import dev.launcher.supervise.RawEnvironment;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var config = new ConfigResolver(System.getenv()).resolve(options.flags(command, supervision), ConfigResolver.Purpose.RUN);
+        var config = new ConfigResolver(RawEnvironment.current().text()).resolve(options.flags(command, supervision), ConfigResolver.Purpose.RUN);
         return Launcher.create(config).run();
     }
 }

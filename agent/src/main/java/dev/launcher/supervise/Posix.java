@@ -1,6 +1,7 @@
 package dev.launcher.supervise;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -18,6 +19,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -329,6 +331,11 @@ public final class Posix {
      *     exist, {@link ExitCode#NOT_EXECUTABLE} (126) if it cannot be executed
      */
     public static long spawn(List<String> argv, Path workDir, Map<String, String> env, boolean ownProcessGroup) {
+        return spawn(argv, workDir, RawEnvironment.ofText(env), ownProcessGroup);
+    }
+
+    /** As {@link #spawn(List, Path, Map, boolean)}, handing the child exactly these environment entries. */
+    public static long spawn(List<String> argv, Path workDir, RawEnvironment env, boolean ownProcessGroup) {
         checkArgv(argv);
         Path dir = workDir.toAbsolutePath();
         if (!Files.isDirectory(dir)) {
@@ -518,6 +525,11 @@ public final class Posix {
      * @throws LauncherException 127 if the program does not exist, 126 if it cannot be executed
      */
     public static void execve(Path program, List<String> argv, Map<String, String> env) {
+        execve(program, argv, RawEnvironment.ofText(env));
+    }
+
+    /** As {@link #execve(Path, List, Map)}, handing the program exactly these environment entries. */
+    public static void execve(Path program, List<String> argv, RawEnvironment env) {
         checkArgv(argv);
         String command = checkNul(program.toString());
         Path cwd = currentDirectory();
@@ -654,14 +666,14 @@ public final class Posix {
     }
 
     /** Where {@code command} is: see the class comment. Throws 127/126 when the PATH search finds nothing runnable. */
-    static Path resolve(String command, Path dir, Map<String, String> env) {
+    static Path resolve(String command, Path dir, RawEnvironment env) {
         if (command.isEmpty()) {
             throw new LauncherException(ExitCode.COMMAND_NOT_FOUND, "command '' is empty: check RUNARGS");
         }
         if (command.contains("/")) {
             return dir.resolve(command);
         }
-        String pathVariable = env.getOrDefault("PATH", DEFAULT_PATH);
+        String pathVariable = env.text().getOrDefault("PATH", DEFAULT_PATH);
         Path notExecutable = null;
         for (String entry : pathVariable.split(File.pathSeparator, -1)) {
             Path candidate = dir.resolve(entry).resolve(command);
@@ -745,15 +757,18 @@ public final class Posix {
         return array;
     }
 
-    private static MemorySegment environment(Arena arena, Map<String, String> env) {
-        List<String> entries = new ArrayList<>(env.size());
-        env.forEach((name, value) -> {
-            if (name.isEmpty() || name.indexOf('=') >= 0) {
-                throw new IllegalArgumentException("invalid environment variable name '" + name + "'");
-            }
-            entries.add(name + "=" + value);
-        });
-        return stringArray(arena, entries);
+    /** The entries byte for byte: each char of a raw entry is one byte. */
+    private static MemorySegment environment(Arena arena, RawEnvironment env) {
+        List<String> entries = env.entries();
+        MemorySegment array = arena.allocate(ADDRESS, entries.size() + 1L);
+        for (int i = 0; i < entries.size(); i++) {
+            byte[] bytes = checkNul(entries.get(i)).getBytes(StandardCharsets.ISO_8859_1);
+            MemorySegment entry = arena.allocate(bytes.length + 1L);
+            MemorySegment.copy(bytes, 0, entry, JAVA_BYTE, 0, bytes.length);
+            array.setAtIndex(ADDRESS, i, entry);
+        }
+        array.setAtIndex(ADDRESS, entries.size(), MemorySegment.NULL);
+        return array;
     }
 
     private static void checkArgv(List<String> argv) {

@@ -24,7 +24,7 @@ public final class Supervisor {
         this.settings = settings;
     }
 
-    public int run(List<String> argv, Path workDir, Map<String, String> env, LongConsumer onStarted) {
+    public int run(List<String> argv, Path workDir, RawEnvironment env, LongConsumer onStarted) {
         SignalForwarder forwarder = SignalForwarder.install(settings);
         long startNanos = System.nanoTime();
         long pid = reaper.spawnWatched(() -> Posix.spawn(argv, workDir, env, true));
