@@ -3,6 +3,7 @@ package dev.launcher.pack;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import dev.launcher.error.LauncherException;
+import dev.launcher.fs.FileNames;
 import dev.launcher.oci.Digest;
 import dev.launcher.unpack.PosixModes;
 import dev.launcher.unpack.SymlinkTargets;
@@ -18,10 +19,10 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.zip.Deflater;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -164,13 +165,13 @@ public final class DirectoryPacker {
                     // Packed by contents, the root itself has no entry: the app dir's own mode is not the artifact's to set.
                     put(entry(name + "/", TarConstants.LF_DIR, mode), null);
                 }
-                for (String child : sortedChildren(path)) {
-                    Path childPath = path.resolve(child);
-                    visit(childPath, rel.isEmpty() ? child : rel + "/" + child,
-                            Files.readAttributes(childPath, PosixFileAttributes.class, NOFOLLOW_LINKS));
+                for (Map.Entry<String, Path> child : sortedChildren(path).entrySet()) {
+                    String childName = text(child.getKey(), rel);
+                    visit(child.getValue(), rel.isEmpty() ? childName : rel + "/" + childName,
+                            Files.readAttributes(child.getValue(), PosixFileAttributes.class, NOFOLLOW_LINKS));
                 }
             } else if (attrs.isSymbolicLink()) {
-                String target = Files.readSymbolicLink(path).toString();
+                String target = text(FileNames.readSymlink(path), rel);
                 if (!SymlinkTargets.staysInside(rel, target)) {
                     throw LauncherException.usage("cannot pack " + root + ": the symlink '" + rel + "' points to '" + target
                             + "', outside the directory, and the launcher refuses such links when unpacking;"
@@ -215,15 +216,29 @@ public final class DirectoryPacker {
             entries++;
         }
 
-        private List<String> sortedChildren(Path dir) throws IOException {
-            List<String> names = new ArrayList<>();
-            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-                for (Path child : children) {
-                    names.add(child.getFileName().toString());
+        /** By raw name: sorted as bytes, the same order whatever the locale. */
+        private SortedMap<String, Path> sortedChildren(Path dir) throws IOException {
+            SortedMap<String, Path> children = new TreeMap<>();
+            try (DirectoryStream<Path> listing = Files.newDirectoryStream(dir)) {
+                for (Path child : listing) {
+                    children.put(FileNames.nameOf(child), child);
                 }
             }
-            names.sort(null);
-            return names;
+            return children;
+        }
+
+        /**
+         * A raw name as the tar writer takes it: text, which it writes as UTF-8, in a PAX record where it is not
+         * ASCII. A name that is not UTF-8 has no such form, and a PAX reader would be entitled to refuse it.
+         */
+        private String text(String raw, String where) {
+            String text = FileNames.toText(raw);
+            if (text == null) {
+                throw LauncherException.usage("cannot pack " + root + ": the name '" + FileNames.display(raw) + "'"
+                        + (where.isEmpty() ? "" : " in '" + FileNames.display(FileNames.fromText(where)) + "'")
+                        + " is not valid UTF-8; rename it (convmv -f latin1 -t utf8 fixes names from Latin-1)");
+            }
+            return text;
         }
     }
 
