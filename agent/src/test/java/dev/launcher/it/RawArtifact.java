@@ -66,7 +66,12 @@ final class RawArtifact {
         private final TarArchiveOutputStream tar;
 
         Tar(boolean gzip) throws IOException {
-            tar = new TarArchiveOutputStream(gzip ? new GzipCompressorOutputStream(bytes) : bytes);
+            this(gzip, StandardCharsets.UTF_8.name());
+        }
+
+        /** With ISO-8859-1, names given as raw names (one char per byte) are written as those very bytes. */
+        Tar(boolean gzip, String encoding) throws IOException {
+            tar = new TarArchiveOutputStream(gzip ? new GzipCompressorOutputStream(bytes) : bytes, encoding);
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         }
 

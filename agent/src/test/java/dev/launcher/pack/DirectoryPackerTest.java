@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
+import dev.launcher.fs.FileNames;
 import dev.launcher.oci.Digest;
 import dev.launcher.unpack.LayerUnpacker;
 import dev.launcher.unpack.PosixModes;
@@ -62,7 +63,8 @@ class DirectoryPackerTest {
         Files.createDirectories(app.resolve("readonly"));
         Files.writeString(app.resolve("readonly/data"), "d");
         Files.setPosixFilePermissions(app.resolve("readonly"), PosixModes.permissions(0555));
-        Files.writeString(app.resolve("ünïcödé.txt"), "u");
+        // Made through the launcher's raw names: the tests run without a UTF-8 locale, as containers often do.
+        Files.writeString(FileNames.resolve(app, FileNames.fromText("ünïcödé.txt")), "u");
         Path deep = app.resolve("a".repeat(60)).resolve("b".repeat(60));
         Files.createDirectories(deep);
         Files.writeString(deep.resolve("c".repeat(60)), "long name");
@@ -79,6 +81,14 @@ class DirectoryPackerTest {
             }
         }
         assertArrayEquals(first, pack(app));
+    }
+
+    @Test
+    void aNameThatIsNotUtf8IsRefusedWithItsName() throws IOException {
+        Files.writeString(FileNames.resolve(app, "latin1-caf\u00e9.txt"), "l"); // the byte E9 alone
+        LauncherException e = assertThrows(LauncherException.class, () -> pack(app));
+        assertEquals(ExitCode.USAGE, e.exitCode());
+        assertTrue(e.getMessage().contains("'latin1-caf\\xE9.txt' is not valid UTF-8"), e.getMessage());
     }
 
     @Test

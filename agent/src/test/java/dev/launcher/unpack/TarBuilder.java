@@ -19,12 +19,22 @@ public final class TarBuilder {
     public static final FileTime MTIME = FileTime.from(Instant.parse("2021-02-03T04:05:06Z"));
 
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes);
+    private final TarArchiveOutputStream tar;
     private byte[] finished;
 
     public TarBuilder() {
+        this(UTF_8.name());
+    }
+
+    private TarBuilder(String encoding) {
+        tar = new TarArchiveOutputStream(bytes, encoding);
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    }
+
+    /** Names and link targets given as raw names (one char per byte) are written as those bytes; under 100 bytes. */
+    public static TarBuilder rawNames() {
+        return new TarBuilder(java.nio.charset.StandardCharsets.ISO_8859_1.name());
     }
 
     public TarBuilder file(String name, String content) {

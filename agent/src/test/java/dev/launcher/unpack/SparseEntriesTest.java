@@ -1,0 +1,135 @@
+package dev.launcher.unpack;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.launcher.assemble.AppAssembler;
+import dev.launcher.cache.CacheStore;
+import dev.launcher.cache.CachePaths;
+import dev.launcher.cache.TreeVerifier;
+import dev.launcher.fs.NativeFiles;
+import dev.launcher.oci.Descriptor;
+import dev.launcher.oci.Digest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sparse file stays sparse: in the layer tree (its holes are never written), in the index (its CRC is that of
+ * the content with the holes read as zeros) and in the app dir (the copy skips them too). The layer's bound counts
+ * what is written, the entry's bound the file's length.
+ */
+class SparseEntriesTest {
+    private static final long MIB = 1 << 20;
+    /** 64 MiB long: "head" at 0, "middle" at 32 MiB, then a hole to the end. */
+    private static final long LENGTH = 64 * MIB;
+    private static final byte[] LAYER = sparseLayer("db", LENGTH, "0,4," + 32 * MIB + ",6", "headmiddle");
+
+    @TempDir
+    Path tmp;
+
+    /** CachedLayerTrees points zstd-jni's unpack folder into this test's cache; later tests must not inherit it. */
+    @org.junit.jupiter.api.AfterEach
+    void forgetTheZstdFolder() {
+        System.clearProperty("ZstdTempFolder");
+    }
+
+    @Test
+    void theHolesOfASparseEntryAreNotWrittenInTheLayerTree() throws IOException {
+        Path target = Files.createDirectory(tmp.resolve("tree"));
+        UnpackStats stats = new LayerUnpacker().unpackTar(new ByteArrayInputStream(LAYER), target, "layer");
+
+        Path db = target.resolve("db");
+        assertEquals(LENGTH, Files.size(db));
+        assertTrue(NativeFiles.allocatedBytes(db) <= 64 * 1024, "allocated " + NativeFiles.allocatedBytes(db));
+        assertContent(db);
+        assertEquals(10, stats.bytes(), "the layer counts the bytes written, not the holes");
+    }
+
+    @Test
+    void theLayerBoundCountsWhatIsWrittenAndTheEntryBoundTheLength() throws IOException {
+        Path target = Files.createDirectory(tmp.resolve("tree"));
+        // 1 MiB for the layer: the 64 MiB file writes 10 bytes, so it fits.
+        new LayerUnpacker(new UnpackLimits(MIB, 10, 128 * MIB)).unpackTar(new ByteArrayInputStream(LAYER), target, "layer");
+        assertEquals(LENGTH, Files.size(target.resolve("db")));
+        // 32 MiB per entry: a 64 MiB file is too long, holes or not.
+        Path other = Files.createDirectory(tmp.resolve("other"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.launcher.error.UnsafeArchiveException.class, () ->
+                new LayerUnpacker(new UnpackLimits(MIB, 10, 32 * MIB)).unpackTar(new ByteArrayInputStream(LAYER), other, "layer"));
+        assertTrue(e.getMessage().contains("declares " + LENGTH + " bytes"), e.getMessage());
+    }
+
+    @Test
+    void theIndexHoldsTheSumOfTheContentWithItsHolesAndTheAppDirCopyStaysSparse() throws IOException {
+        Descriptor descriptor = new Descriptor("application/vnd.oci.image.layer.v1.tar", Digest.sha256(LAYER), LAYER.length, Map.of());
+        try (CacheStore store = CacheStore.open(tmp.resolve("cache"))) {
+            Path tree = new CachedLayerTrees(store).ensure(descriptor, unpack -> unpack.accept(new ByteArrayInputStream(LAYER)));
+            // Reading the whole tree back compares every file with the CRC recorded while it was written.
+            assertEquals(java.util.Optional.empty(), new TreeVerifier(store).check(tree.getParent(), TreeVerifier.Depth.FULL));
+            assertEquals(tree, CachePaths.treeIn(tree.getParent()));
+
+            Path app = tmp.resolve("app");
+            new AppAssembler().assemble(List.of(tree), app);
+            Path db = app.resolve("db");
+            assertEquals(LENGTH, Files.size(db));
+            assertTrue(NativeFiles.allocatedBytes(db) <= 64 * 1024, "allocated in the app dir " + NativeFiles.allocatedBytes(db));
+            assertContent(db);
+            assertEquals(Files.getLastModifiedTime(tree.resolve("db")), Files.getLastModifiedTime(db));
+            assertEquals(Files.getPosixFilePermissions(tree.resolve("db")), Files.getPosixFilePermissions(db));
+        }
+    }
+
+    @Test
+    void aFileOfOnlyAHoleHasItsLengthAndNoBlocks() throws IOException {
+        Path target = Files.createDirectory(tmp.resolve("tree"));
+        // As GNU tar writes it: one empty run at the end.
+        byte[] layer = sparseLayer("empty", 8 * MIB, 8 * MIB + ",0", "");
+        new LayerUnpacker().unpackTar(new ByteArrayInputStream(layer), target, "layer");
+        assertEquals(8 * MIB, Files.size(target.resolve("empty")));
+        assertEquals(0, NativeFiles.allocatedBytes(target.resolve("empty")));
+    }
+
+    private static void assertContent(Path db) throws IOException {
+        try (InputStream in = Files.newInputStream(db)) {
+            assertArrayEquals("head".getBytes(UTF_8), in.readNBytes(4));
+            in.skipNBytes(32 * MIB - 4);
+            assertArrayEquals("middle".getBytes(UTF_8), in.readNBytes(6));
+            byte[] rest = in.readAllBytes();
+            assertEquals(LENGTH - 32 * MIB - 6, rest.length);
+            for (byte b : rest) {
+                if (b != 0) {
+                    throw new AssertionError("a hole reads as something other than zeros");
+                }
+            }
+        }
+    }
+
+    /** A PAX 0.1 sparse file, as GNU tar 1.15 wrote them. */
+    private static byte[] sparseLayer(String name, long length, String map, String data) {
+        String records = paxRecord("GNU.sparse.size", String.valueOf(length)) + paxRecord("GNU.sparse.map", map)
+                + paxRecord("GNU.sparse.numblocks", String.valueOf(map.split(",").length / 2));
+        byte[] pax = records.getBytes(UTF_8);
+        TarArchiveEntry header = TarBuilder.entry("PaxHeaders/" + name, TarConstants.LF_PAX_EXTENDED_HEADER_LC, 0644);
+        header.setSize(pax.length);
+        return new TarBuilder().add(header, pax).file(name, data.getBytes(UTF_8), 0640).tar();
+    }
+
+    private static String paxRecord(String key, String value) {
+        String body = " " + key + "=" + value + "\n";
+        int length = body.length() + 1;
+        while (String.valueOf(length).length() + body.length() != length) {
+            length++;
+        }
+        return length + body;
+    }
+}
