@@ -422,6 +422,24 @@ class LayerUnpackerTest {
         assertTrue(e.getMessage().contains("per entry"), e.getMessage());
     }
 
+    @ParameterizedTest
+    @ValueSource(longs = {1L << 62, -(1L << 62), 253402300800L})
+    void anMtimeFarOutsideWhatFileSystemsHoldIsNoCrash(long seconds) throws IOException {
+        // Base-256 mtimes reach where no file system and no FileTime in milliseconds can follow.
+        byte[] layer = new TarBuilder().file("f", "f").tar().clone();
+        for (int i = 11; i >= 1; i--) {
+            layer[136 + i] = (byte) (seconds >>> (8 * (11 - i)));
+        }
+        layer[136] = (byte) (seconds < 0 ? 0xff : 0x80);
+        layer = TarBuilder.withBinarySize(layer, 0, 1); // rewrites the size as it is, and the checksum
+        try {
+            unpack(layer);
+            assertEquals("f", Files.readString(target.resolve("f")));
+        } catch (UnsafeArchiveException e) {
+            assertTargetEmptyAndNothingOutside();
+        }
+    }
+
     @Test
     void negativeSizeIsRefused() {
         byte[] layer = TarBuilder.withBinarySize(new TarBuilder().file("f", "").tar(), 0, -1);

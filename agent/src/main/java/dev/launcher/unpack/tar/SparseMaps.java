@@ -28,15 +28,22 @@ final class SparseMaps {
         int entries = GNU_SPARSE_ENTRIES;
         int flag = GNU_IS_EXTENDED;
         while (true) {
+            boolean ended = false;
             for (int i = 0; i < entries; i++) {
                 int entry = offset + i * 24;
                 if (block[entry] == 0) {
-                    break; // as GNU tar and bsdtar: the first empty offset ends this block's entries
+                    ended = true; // as GNU tar and bsdtar: the first empty offset ends this block's entries
+                    break;
                 }
                 add(fragments, number(block, entry, "offset", at), number(block, entry + 12, "length", at), at);
             }
             if (block[flag] == 0) {
                 return fragments;
+            }
+            if (ended) {
+                // GNU tar stops at the empty entry and reads the next block as content; Go reads it as more map.
+                throw new TarFormatException("the sparse map at byte " + at + " ends before its last block but says"
+                        + " more blocks follow: tar readers read it differently");
             }
             block = new byte[HeaderBlock.SIZE];
             source.readBlock(block);
@@ -140,7 +147,17 @@ final class SparseMaps {
     static void check(List<SparseFragment> fragments, long length, long dataSize, long at) throws TarFormatException {
         long end = 0;
         long data = 0;
+        long unaligned = -1; // the offset of a run of data whose length is not whole blocks
         for (SparseFragment f : fragments) {
+            if (f.length() > 0 && unaligned >= 0) {
+                // GNU tar reads each run from a block of its own, Go and Python one right after the other: the same
+                // only when every run but the last holds whole blocks, as every sparse file GNU tar wrote does.
+                throw new TarFormatException("the sparse map of the member at byte " + at + " has a run at " + unaligned
+                        + " that is not whole 512-byte blocks and is not the last: tar readers read it differently");
+            }
+            if (f.length() % HeaderBlock.SIZE != 0) {
+                unaligned = f.offset();
+            }
             if (f.offset() < 0 || f.length() < 0 || f.offset() > Long.MAX_VALUE - f.length()
                     || f.offset() + f.length() > length || f.offset() < end) {
                 throw new TarFormatException("the sparse map of the member at byte " + at + " has runs out of order,"

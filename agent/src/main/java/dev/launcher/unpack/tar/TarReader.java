@@ -9,6 +9,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Reads a tar stream member by member, as GNU tar reads it. Where readers disagree, GNU tar is the reference; where
@@ -139,7 +140,7 @@ public final class TarReader {
         int mode = (int) (number(HeaderBlock.MODE, 8, "mode", at) & 07777);
         FileTime mtime = pax.containsKey(PaxRecords.MTIME)
                 ? paxTime(pax.get(PaxRecords.MTIME), at)
-                : FileTime.fromMillis(Math.multiplyExact(number(HeaderBlock.MTIME, 12, "mtime", at), 1000L));
+                : FileTime.from(number(HeaderBlock.MTIME, 12, "mtime", at), TimeUnit.SECONDS); // saturates, as time_t would wrap
         if (pax.containsKey(PaxRecords.SIZE)) {
             size = decimal(pax.get(PaxRecords.SIZE), "PAX size", at);
         }
