@@ -20,8 +20,21 @@ final class SparseMaps {
 
     private SparseMaps() {}
 
-    /** The old GNU format ('S'): four entries in the header, 21 more in each extension block that follows it. */
-    static List<SparseFragment> oldGnu(byte[] header, TarReader.Source source, long at) throws IOException {
+    /**
+     * An old GNU map, and whether the archive must end right after its member: see {@link #oldGnu}.
+     */
+    record OldGnuMap(List<SparseFragment> fragments, boolean archiveEnds) {}
+
+    /**
+     * The old GNU format ('S'): four entries in the header, 21 more in each extension block that follows it.
+     *
+     * <p>A map whose entries end early but that says more blocks follow is read differently: GNU tar stops at the
+     * empty entry and reads the next block as content, or as the next header; Go, Python and bsdtar read it as more
+     * map. Only one such case reads the same everywhere, and tar writers that reuse header fields make it: no
+     * content, and a block of zeros next, which GNU tar takes for the end of the archive and the others for an empty
+     * map block. It is read as the end of the archive, and whatever follows must be the end too.
+     */
+    static OldGnuMap oldGnu(byte[] header, long storedSize, TarReader.Source source, long at) throws IOException {
         List<SparseFragment> fragments = new ArrayList<>();
         byte[] block = header;
         int offset = GNU_SPARSE;
@@ -38,15 +51,17 @@ final class SparseMaps {
                 add(fragments, number(block, entry, "offset", at), number(block, entry + 12, "length", at), at);
             }
             if (block[flag] == 0) {
-                return fragments;
-            }
-            if (ended) {
-                // GNU tar stops at the empty entry and reads the next block as content; Go reads it as more map.
-                throw new TarFormatException("the sparse map at byte " + at + " ends before its last block but says"
-                        + " more blocks follow: tar readers read it differently");
+                return new OldGnuMap(fragments, false);
             }
             block = new byte[HeaderBlock.SIZE];
             source.readBlock(block);
+            if (ended) {
+                if (storedSize == 0 && HeaderBlock.isZero(block)) {
+                    return new OldGnuMap(fragments, true);
+                }
+                throw new TarFormatException("the sparse map at byte " + at + " ends before its last block but says"
+                        + " more blocks follow: tar readers read it differently");
+            }
             offset = 0;
             entries = EXTENSION_ENTRIES;
             flag = EXTENSION_IS_EXTENDED;

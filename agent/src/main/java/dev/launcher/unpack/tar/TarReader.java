@@ -52,6 +52,8 @@ public final class TarReader {
     private long padding;
     private TarEntry current;
     private boolean ended;
+    /** Set by the one member after which tar readers agree only if the archive ends: see {@link SparseMaps#oldGnu}. */
+    private boolean archiveMustEnd;
 
     public TarReader(InputStream in) {
         this.in = in;
@@ -77,6 +79,14 @@ public final class TarReader {
         padding = 0;
         current = null;
         long start = position;
+        if (archiveMustEnd) {
+            if (readHeader()) {
+                throw new TarFormatException("the header at byte " + start + " follows a sparse map that GNU tar"
+                        + " reads as the end of the archive: tar readers read it differently");
+            }
+            ended = true;
+            return null;
+        }
         Map<String, String> local = null;
         String longName = null;
         String longLink = null;
@@ -158,7 +168,9 @@ public final class TarReader {
                 throw new TarFormatException("the sparse header at byte " + at + " is not in the GNU format");
             }
             length = number(HeaderBlock.GNU_REAL_SIZE, 12, "real size", at);
-            sparse = SparseMaps.oldGnu(block, source, at);
+            SparseMaps.OldGnuMap map = SparseMaps.oldGnu(block, size, source, at);
+            sparse = map.fragments();
+            archiveMustEnd = map.archiveEnds();
         } else if (SparseMaps.isPaxSparse(pax)) {
             if (kind != Kind.FILE) {
                 throw new TarFormatException("the header at byte " + at + " has a sparse map but is not a regular file");

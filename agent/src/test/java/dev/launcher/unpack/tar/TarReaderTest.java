@@ -849,6 +849,34 @@ class TarReaderTest {
         assertThrows(TarFormatException.class, () -> entries(inExtension));
     }
 
+    @Test
+    void oldGnuSparseEndedMapWithNoContentAndAZeroBlockNextEndsTheArchive() throws IOException {
+        // As libarchive's test_read_format_gtar_sparse_reuse: GNU tar sees an empty file and then the end of the
+        // archive; Go, Python and bsdtar an empty file with an empty extension block. Both read one empty file.
+        RawTar tar = new RawTar();
+        tar.header().gnu().name("sparse").type('S').size(0).realSize(0).sparseEntry(0, 0, 0).sparseExtended(true).add();
+        tar.zeroBlock().end();
+        TarReader reader = reader(tar);
+        TarEntry entry = reader.next();
+        assertEquals("sparse", entry.name());
+        assertEquals(List.of(run(0, 0)), entry.sparse());
+        assertEquals(0, entry.size());
+        assertArrayEquals(new byte[0], content(reader));
+        assertNull(reader.next());
+        assertNull(reader.next());
+    }
+
+    @Test
+    void memberAfterAnEndedMapThatGnuTarReadsAsTheEndIsRefused() throws IOException {
+        // GNU tar stops at the zero block; the others read it as map and go on to "next".
+        RawTar tar = new RawTar();
+        tar.header().gnu().name("sparse").type('S').size(0).realSize(0).sparseEntry(0, 0, 0).sparseExtended(true).add();
+        tar.zeroBlock().file("next", "hello").end();
+        TarReader reader = reader(tar);
+        assertEquals("sparse", reader.next().name());
+        assertThrows(TarFormatException.class, reader::next);
+    }
+
     // ---- the end of the archive and truncation --------------------------------------------------------------------
 
     @Test
