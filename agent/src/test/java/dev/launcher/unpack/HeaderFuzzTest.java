@@ -91,11 +91,11 @@ class HeaderFuzzTest {
 
     private static byte[] base() {
         try {
-            byte[] sparsePax = (record("GNU.sparse.size", "9000") + record("GNU.sparse.map", "0,3,8000,2")
-                    + record("GNU.sparse.numblocks", "2")).getBytes(UTF_8);
+            byte[] sparsePax = (TarBuilder.paxRecord("GNU.sparse.size", "9000") + TarBuilder.paxRecord("GNU.sparse.map", "0,3,8000,2")
+                    + TarBuilder.paxRecord("GNU.sparse.numblocks", "2")).getBytes(UTF_8);
             TarArchiveEntry sparseHeader = TarBuilder.entry("PaxHeaders/s", TarConstants.LF_PAX_EXTENDED_HEADER_LC, 0644);
             sparseHeader.setSize(sparsePax.length);
-            byte[] global = record("comment", "fuzz").getBytes(UTF_8);
+            byte[] global = TarBuilder.paxRecord("comment", "fuzz").getBytes(UTF_8);
             TarArchiveEntry globalHeader = TarBuilder.entry("pax_global_header", TarConstants.LF_PAX_EXTENDED_HEADER_LC, 0644);
             globalHeader.setSize(global.length);
             byte[] longName = "dir/a-name-given-by-a-gnu-long-name-header".getBytes(UTF_8);
@@ -118,14 +118,5 @@ class HeaderFuzzTest {
         } catch (RuntimeException e) {
             throw new UncheckedIOException(new IOException(e));
         }
-    }
-
-    private static String record(String key, String value) {
-        String body = " " + key + "=" + value + "\n";
-        int length = body.length() + 1;
-        while (String.valueOf(length).length() + body.length() != length) {
-            length++;
-        }
-        return length + body;
     }
 }

@@ -476,25 +476,17 @@ class LayerUnpackerTest {
     }
 
     private static byte[] sparse(String realSize) {
-        byte[] pax = (paxRecord("GNU.sparse.size", realSize) + paxRecord("GNU.sparse.map", "0,5")).getBytes(UTF_8);
+        byte[] pax = (TarBuilder.paxRecord("GNU.sparse.size", realSize) + TarBuilder.paxRecord("GNU.sparse.map", "0,5," + realSize + ",0"))
+                .getBytes(UTF_8);
         TarArchiveEntry header = TarBuilder.entry("PaxHeaders/sparse", TarConstants.LF_PAX_EXTENDED_HEADER_LC, 0644);
         header.setSize(pax.length);
         return new TarBuilder().add(header, pax).file("sparse", "12345".getBytes(UTF_8), 0644).tar();
     }
 
-    /** One PAX record: its length counts itself, so the digits are found by trying. */
-    private static String paxRecord(String key, String value) {
-        String body = " " + key + "=" + value + "\n";
-        int length = body.length() + 1;
-        while (String.valueOf(length).length() + body.length() != length) {
-            length++;
-        }
-        return length + body;
-    }
 
     @Test
     void aKeptPaxRecordOverOneMebibyteIsRefusedBeforeItIsBuffered() {
-        byte[] pax = paxRecord("path", "n".repeat(PAX_KEPT_LIMIT + 1)).getBytes(UTF_8);
+        byte[] pax = TarBuilder.paxRecord("path", "n".repeat(PAX_KEPT_LIMIT + 1)).getBytes(UTF_8);
         TarArchiveEntry header = TarBuilder.entry("PaxHeaders/f", TarConstants.LF_PAX_EXTENDED_HEADER_LC, 0644);
         header.setSize(pax.length);
         assertRefused(new TarBuilder().add(header, pax).file("f", "x").tar(), "path record longer than 1048576 bytes");
@@ -503,7 +495,7 @@ class LayerUnpackerTest {
     @Test
     void aHugePaxRecordOfAnUnusedKeyIsStreamedPastAsGnuTarDoes() throws IOException {
         // libarchive's test_read_format_tar_pax_large_attr: 8 MB of a vendor attribute before one small file.
-        byte[] pax = paxRecord("LIBARCHIVE.xattr.user.big", "+".repeat(8_000_000)).getBytes(UTF_8);
+        byte[] pax = TarBuilder.paxRecord("LIBARCHIVE.xattr.user.big", "+".repeat(8_000_000)).getBytes(UTF_8);
         TarArchiveEntry header = TarBuilder.entry("PaxHeaders/f", TarConstants.LF_PAX_EXTENDED_HEADER_LC, 0644);
         header.setSize(pax.length);
         unpack(new TarBuilder().add(header, pax).file("f", "x").tar());

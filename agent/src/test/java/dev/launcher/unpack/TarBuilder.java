@@ -151,4 +151,14 @@ public final class TarBuilder {
         patched[headerOffset + 155] = ' ';
         return patched;
     }
+
+    /** One PAX record: its length counts itself, so the digits are found by trying. */
+    public static String paxRecord(String key, String value) {
+        String body = " " + key + "=" + value + "\n";
+        int length = body.length() + 1;
+        while (String.valueOf(length).length() + body.length() != length) {
+            length++;
+        }
+        return length + body;
+    }
 }

@@ -2,9 +2,7 @@ package dev.launcher.unpack.tar;
 
 import dev.launcher.fs.FileNames;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,6 +33,8 @@ final class PaxRecords {
     /** Format 0.0 writes one pair of these per fragment; they are gathered into {@link #SPARSE_MAP} as 0.1 has it. */
     static final String SPARSE_OFFSET = "GNU.sparse.offset";
     static final String SPARSE_NUMBYTES = "GNU.sparse.numbytes";
+    /** The digits of the largest number a sparse offset or length can be ({@code Long.MAX_VALUE}). */
+    private static final int MAX_SPARSE_DIGITS = 19;
 
     private static final Set<String> KEPT = Set.of(PATH, LINKPATH, SIZE, MTIME, SPARSE_MAJOR, SPARSE_MINOR, SPARSE_NAME,
             SPARSE_SIZE, SPARSE_REALSIZE, SPARSE_MAP, SPARSE_NUMBLOCKS, SPARSE_OFFSET, SPARSE_NUMBYTES);
@@ -61,7 +61,9 @@ final class PaxRecords {
      */
     static Map<String, String> read(Source in, long size, String where) throws IOException {
         Map<String, String> records = new HashMap<>();
-        List<String> sparse = new ArrayList<>();
+        // GNU 0.0 runs, joined as a 0.1 map as they come: a String per number would hold the heap at a few MB of header.
+        StringBuilder sparse = new StringBuilder();
+        int sparseNumbers = 0;
         long left = size;
         while (left > 0) {
             int first = in.read();
@@ -106,11 +108,17 @@ final class PaxRecords {
                 }
                 if (name.equals(SPARSE_OFFSET) || name.equals(SPARSE_NUMBYTES)) {
                     // Offsets and sizes must alternate, offset first, as GNU tar 1.14-1.15 wrote them.
-                    boolean offsetExpected = sparse.size() % 2 == 0;
+                    boolean offsetExpected = sparseNumbers % 2 == 0;
                     if (offsetExpected != name.equals(SPARSE_OFFSET) || value.indexOf(',') >= 0) {
                         throw malformed(where, "GNU sparse 0.0 records out of order");
                     }
-                    sparse.add(value);
+                    if (sparseNumbers >= 2 * TarReader.MAX_SPARSE_FRAGMENTS) {
+                        throw malformed(where, "a sparse map of more than " + TarReader.MAX_SPARSE_FRAGMENTS + " runs");
+                    }
+                    if (value.length() > MAX_SPARSE_DIGITS) {
+                        throw malformed(where, "a " + name + " record that is not a number");
+                    }
+                    sparse.append(sparseNumbers++ == 0 ? "" : ",").append(value);
                 } else {
                     records.put(name, value);
                 }
@@ -121,8 +129,8 @@ final class PaxRecords {
                 throw malformed(where, "a record that does not end in a newline");
             }
         }
-        if (!sparse.isEmpty()) {
-            records.put(SPARSE_MAP, String.join(",", sparse));
+        if (sparseNumbers > 0) {
+            records.put(SPARSE_MAP, sparse.toString());
         }
         return records;
     }

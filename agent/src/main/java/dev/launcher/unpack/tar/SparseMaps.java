@@ -44,8 +44,13 @@ final class SparseMaps {
             boolean ended = false;
             for (int i = 0; i < entries; i++) {
                 int entry = offset + i * 24;
+                if ((block[entry] == 0) != (block[entry + 12] == 0)) {
+                    // GNU tar ends the map at an empty length, Go, Python and bsdtar at an empty offset.
+                    throw new TarFormatException("the sparse map at byte " + at + " has a run with only one of offset"
+                            + " and length: tar readers read it differently");
+                }
                 if (block[entry] == 0) {
-                    ended = true; // as GNU tar and bsdtar: the first empty offset ends this block's entries
+                    ended = true; // the first empty entry ends this block's entries
                     break;
                 }
                 add(fragments, number(block, entry, "offset", at), number(block, entry + 12, "length", at), at);
@@ -99,19 +104,28 @@ final class SparseMaps {
             return fromContent(source, contentSize, at);
         }
         String map = pax.getOrDefault(PaxRecords.SPARSE_MAP, "");
-        String[] numbers = map.isEmpty() ? new String[0] : map.split(",", -1);
+        // Counted before anything is held: a 1 MiB map of "0,0,..." would otherwise be half a million Strings.
+        long numbers = map.isEmpty() ? 0 : map.chars().filter(c -> c == ',').count() + 1;
         String count = pax.get(PaxRecords.SPARSE_NUMBLOCKS);
-        if (count != null && TarReader.decimal(count, "sparse fragment count", at) * 2 != numbers.length) {
-            throw new TarFormatException("the sparse map at byte " + at + " has " + numbers.length
+        if (count != null && TarReader.decimal(count, "sparse fragment count", at) != numbers / 2 + numbers % 2) {
+            throw new TarFormatException("the sparse map at byte " + at + " has " + numbers
                     + " numbers for " + count + " fragments");
         }
-        if (numbers.length % 2 != 0) {
+        if (numbers % 2 != 0) {
             throw new TarFormatException("the sparse map at byte " + at + " has an odd count of numbers");
         }
+        if (numbers / 2 > TarReader.MAX_SPARSE_FRAGMENTS) {
+            throw tooMany(at);
+        }
         List<SparseFragment> fragments = new ArrayList<>();
-        for (int i = 0; i < numbers.length; i += 2) {
-            add(fragments, TarReader.decimal(numbers[i], "sparse offset", at),
-                    TarReader.decimal(numbers[i + 1], "sparse length", at), at);
+        int from = 0;
+        for (long i = 0; i < numbers; i += 2) {
+            int comma = map.indexOf(',', from);
+            int end = map.indexOf(',', comma + 1);
+            end = end < 0 ? map.length() : end;
+            add(fragments, TarReader.decimal(map.substring(from, comma), "sparse offset", at),
+                    TarReader.decimal(map.substring(comma + 1, end), "sparse length", at), at);
+            from = end + 1;
         }
         return fragments;
     }
@@ -180,6 +194,12 @@ final class SparseMaps {
             }
             end = f.offset() + f.length();
             data += f.length();
+        }
+        if (end != length) {
+            // GNU tar's file ends where the last run does (a map it wrote ends with an empty run at the length); Go's
+            // and Python's at the length the header gives.
+            throw new TarFormatException("the sparse map of the member at byte " + at + " ends at " + end
+                    + ", not at the file's length " + length + ": tar readers read it differently");
         }
         if (length < 0 || data != dataSize) {
             throw new TarFormatException("the sparse map of the member at byte " + at + " accounts for " + data

@@ -24,10 +24,13 @@ import java.util.concurrent.TimeUnit;
  *       path that disagree are refused: GNU tar takes the path, Go the long name.
  *   <li>Global PAX headers ({@code g}) apply to every later member, under its own {@code x} records (GNU tar and
  *       Python; Go ignores them). An empty value applies too: a member whose name becomes empty is then refused by
- *       the unpacker, as GNU tar fails on it.
+ *       the unpacker, as GNU tar fails on it. A global size or sparse record is refused: Python applies it only
+ *       after reading the content by the header's size.
  *   <li>Links, devices, fifos and directories have no content, whatever their size field says; a GNU dumpdir
  *       ({@code D}) is a directory whose listing is skipped. A type GNU tar does not know is a regular file, with
- *       its content; volume labels and continuations of multi-volume archives are nothing.
+ *       its content; volume labels and continuations of multi-volume archives are nothing. A regular file (types
+ *       {@code 0}, {@code 7}, NUL) named with a trailing slash is a directory, as in GNU tar; with content, unless
+ *       of type NUL, it is refused: Go and Python read it as a file and skip the content GNU tar reads as headers.
  *   <li>Sparse files in every GNU format (old GNU {@code S}; PAX 0.0, 0.1 and 1.0) come with their map, so that the
  *       holes need not be written.
  *   <li>The first block of zeros ends the archive, as in GNU tar; so does the end of the stream at a header. The end
@@ -108,7 +111,7 @@ public final class TarReader {
             }
             switch (type) {
                 case 'x', 'X' -> local = paxHeader(size, "the PAX header at byte " + at);
-                case 'g' -> globals.putAll(paxHeader(size, "the global PAX header at byte " + at));
+                case 'g' -> globals.putAll(global(paxHeader(size, "the global PAX header at byte " + at), at));
                 case 'L' -> longName = longName(size, at);
                 case 'K' -> longLink = longName(size, at);
                 default -> {
@@ -154,7 +157,16 @@ public final class TarReader {
         if (pax.containsKey(PaxRecords.SIZE)) {
             size = decimal(pax.get(PaxRecords.SIZE), "PAX size", at);
         }
+        if (size > Long.MAX_VALUE - HeaderBlock.SIZE) {
+            throw new TarFormatException("the header at byte " + at + " declares a size of " + size
+                    + " bytes, more than any stream holds");
+        }
         Kind kind = kind(type, name);
+        if (kind == Kind.DIRECTORY && type != '\0' && type != '5' && type != 'D' && size > 0) {
+            // GNU tar makes a directory and reads what follows as headers; Go and Python a file, and skip its content.
+            throw new TarFormatException("the member at byte " + at + " is a file (type '" + type + "') named as a"
+                    + " directory ('" + FileNames.display(name) + "') with content: tar readers read it differently");
+        }
         boolean hasContent = switch (kind) {
             case FILE, NOTHING -> true;
             case DIRECTORY -> type == 'D'; // a dumpdir's listing follows it; other directories have none
@@ -204,7 +216,7 @@ public final class TarReader {
 
     private static Kind kind(char type, String name) {
         return switch (type) {
-            case '0', '\0' -> name.endsWith("/") ? Kind.DIRECTORY : Kind.FILE; // a trailing slash: an old directory
+            case '0', '\0', '7' -> name.endsWith("/") ? Kind.DIRECTORY : Kind.FILE; // a trailing slash: an old directory
             case '1' -> Kind.HARD_LINK;
             case '2' -> Kind.SYMLINK;
             case '3' -> Kind.CHARACTER_DEVICE;
@@ -214,6 +226,21 @@ public final class TarReader {
             case 'V', 'M', 'N' -> Kind.NOTHING;
             default -> Kind.FILE; // '7', 'S', and types GNU tar does not know: "extracted as normal file"
         };
+    }
+
+    /**
+     * The records of a global header, which apply to every later member. GNU tar and Python agree on a global path,
+     * link path and time (Go ignores global headers); not on a global size or sparse map, which Python applies only
+     * after reading the content by the header's own size: those are refused.
+     */
+    private static Map<String, String> global(Map<String, String> records, long at) throws TarFormatException {
+        for (String key : records.keySet()) {
+            if (key.equals(PaxRecords.SIZE) || key.startsWith("GNU.sparse.")) {
+                throw new TarFormatException("the global PAX header at byte " + at + " sets '" + key
+                        + "' for every member: tar readers read it differently");
+            }
+        }
+        return records;
     }
 
     /** The kept records of a PAX header, and its padding skipped. */

@@ -769,7 +769,7 @@ class TarReaderTest {
     void sparseMapAccountingForMoreDataThanPresentIsRefused() {
         byte[] data = new byte[8];
         RawTar tar = new RawTar().paxText("GNU.sparse.major", "0", "GNU.sparse.minor", "1",
-                "GNU.sparse.size", "2000", "GNU.sparse.map", "0,512,1000,5");
+                "GNU.sparse.size", "2000", "GNU.sparse.map", "0,512,1000,5,2000,0");
         tar.header().name("more").size(data.length).add().content(data).end();
         TarFormatException e = assertThrows(TarFormatException.class, () -> reader(tar).next());
         assertTrue(e.getMessage().contains("accounts for"), e.getMessage());
@@ -780,7 +780,7 @@ class TarReaderTest {
         byte[] data = new byte[600];
         RawTar tar = new RawTar();
         tar.header().gnu().name("less").type('S').size(data.length).realSize(2000)
-                .sparseEntry(0, 0, 512).sparseEntry(1, 1000, 5).add();
+                .sparseEntry(0, 0, 512).sparseEntry(1, 1000, 5).sparseEntry(2, 2000, 0).add();
         tar.content(data).end();
         TarFormatException e = assertThrows(TarFormatException.class, () -> reader(tar).next());
         assertTrue(e.getMessage().contains("accounts for"), e.getMessage());
@@ -875,6 +875,103 @@ class TarReaderTest {
         TarReader reader = reader(tar);
         assertEquals("sparse", reader.next().name());
         assertThrows(TarFormatException.class, reader::next);
+    }
+
+    // ---- what the review of the reader found: each a case tar readers disagree on, or a bound ----------------------
+
+    @Test
+    void paxSparse00MapOfMoreRunsThanTheBoundIsRefusedWhileReadingIt() {
+        // Held as Strings, half a million records of a 15 MB header would take more heap than the launcher has.
+        int runs = TarReader.MAX_SPARSE_FRAGMENTS + 1;
+        byte[][] records = new byte[2 * runs + 1][];
+        records[0] = RawTar.record("GNU.sparse.size", "0");
+        for (int i = 0; i < runs; i++) {
+            records[1 + 2 * i] = RawTar.record("GNU.sparse.offset", "0");
+            records[2 + 2 * i] = RawTar.record("GNU.sparse.numbytes", "0");
+        }
+        RawTar tar = new RawTar().pax('x', records);
+        tar.header().name("many").size(0).add().end();
+        TarFormatException e = assertThrows(TarFormatException.class, () -> entries(tar));
+        assertTrue(e.getMessage().contains("more than " + TarReader.MAX_SPARSE_FRAGMENTS + " runs"), e.getMessage());
+    }
+
+    @Test
+    void paxSparse00NumberLongerThanAnyLongIsRefused() {
+        RawTar tar = new RawTar().paxText("GNU.sparse.size", "10", "GNU.sparse.offset", "1".repeat(100_000),
+                "GNU.sparse.numbytes", "0");
+        tar.header().name("long").size(0).add().end();
+        assertThrows(TarFormatException.class, () -> entries(tar));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"size", "GNU.sparse.map", "GNU.sparse.size", "GNU.sparse.major"})
+    void globalHeaderSettingWhereContentEndsIsRefused(String key) {
+        // Python reads the content by the header's own size and applies a global size after; Go ignores globals.
+        RawTar tar = new RawTar().globalText(key, key.equals("GNU.sparse.map") ? "0,0" : "0");
+        tar.file("one", "1").end();
+        TarFormatException e = assertThrows(TarFormatException.class, () -> entries(tar));
+        assertTrue(e.getMessage().contains("'" + key + "'"), e.getMessage());
+    }
+
+    @Test
+    void globalPathStillAppliesAsGnuTarAndPythonRead() throws IOException {
+        // node-tar's global-header.tar: GNU tar and Python name the file "ab"; only Go, which ignores globals, not.
+        RawTar tar = new RawTar().globalText("path", "ab").file("one-byte.txt", "1").end();
+        assertEquals(List.of("ab"), entries(tar).stream().map(TarEntry::name).toList());
+    }
+
+    @ParameterizedTest
+    @ValueSource(chars = {'0', '7'})
+    void fileTypeNamedAsADirectoryWithContentIsRefused(char type) {
+        // GNU tar makes a directory and reads the content as headers; Go and Python make a file and skip it.
+        RawTar tar = new RawTar();
+        tar.header().name("dir/").type(type).size(512).add().content(new byte[512]);
+        tar.file("hidden", "x").end();
+        TarFormatException e = assertThrows(TarFormatException.class, () -> entries(tar));
+        assertTrue(e.getMessage().contains("named as a directory"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(chars = {'0', '7', '\0'})
+    void fileTypeNamedAsADirectoryWithoutContentIsADirectory(char type) throws IOException {
+        RawTar tar = new RawTar();
+        tar.header().name("dir/").type(type).size(0).add();
+        tar.file("dir/f", "x").end();
+        List<TarEntry> entries = entries(tar);
+        assertEquals(Kind.DIRECTORY, entries.get(0).kind());
+        assertEquals("dir/f", entries.get(1).name());
+    }
+
+    @Test
+    void oldGnuSparseEntryWithAnOffsetAndNoLengthIsRefused() {
+        // GNU tar ends the map at the empty length (a 512-byte file); Go and bsdtar read the entry and go on.
+        RawTar tar = new RawTar();
+        tar.header().gnu().name("half").type('S').size(1024).realSize(4096)
+                .sparseEntry(0, 0, 512).sparseEntry(1, 1024, 0).sparseEntry(2, 2048, 512).sparseEntry(3, 4096, 0)
+                .field(HeaderBlock.GNU_SPARSE + 24 + 12, 12, new byte[0]) // entry 1: an offset, no length
+                .add();
+        tar.content(new byte[1024]).end();
+        TarFormatException e = assertThrows(TarFormatException.class, () -> entries(tar));
+        assertTrue(e.getMessage().contains("only one of offset and length"), e.getMessage());
+    }
+
+    @Test
+    void sparseMapEndingBeforeTheFileLengthIsRefused() {
+        // GNU tar's file ends with the last run (512 bytes), Go's and Python's at the real size (4096).
+        RawTar tar = new RawTar();
+        tar.header().gnu().name("short").type('S').size(512).realSize(4096).sparseEntry(0, 0, 512).add();
+        tar.content(new byte[512]).end();
+        TarFormatException e = assertThrows(TarFormatException.class, () -> entries(tar));
+        assertTrue(e.getMessage().contains("not at the file's length 4096"), e.getMessage());
+    }
+
+    @Test
+    void sizeNoStreamCanHoldIsRefused() {
+        // remaining + padding would overflow: nothing would be skipped and the content read as headers.
+        RawTar tar = new RawTar().paxText("size", String.valueOf(Long.MAX_VALUE));
+        tar.header().name("huge").size(0).add().end();
+        TarFormatException e = assertThrows(TarFormatException.class, () -> entries(tar));
+        assertTrue(e.getMessage().contains("more than any stream holds"), e.getMessage());
     }
 
     // ---- the end of the archive and truncation --------------------------------------------------------------------
