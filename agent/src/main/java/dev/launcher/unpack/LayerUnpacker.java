@@ -120,6 +120,8 @@ public final class LayerUnpacker {
         private String firstSkipped;
         private long unknownTypes;
         private TarEntry firstUnknown;
+        /** Bytes of holes in the sparse files so far. */
+        private long sparseHoles;
 
         Extraction(InputStream tarBytes, ExtractedTree tree, String layer) {
             this.metered = new MeteredInputStream(tarBytes);
@@ -158,7 +160,7 @@ public final class LayerUnpacker {
         /**
          * Refuses the entry before any of it is written if it breaks a bound. A sparse file is bounded by its length
          * (a file of many gigabytes is a trap for every tool that copies the app later, holes or not), the layer by
-         * what is really written.
+         * what is really written, and the holes of its sparse files together by a bound of their own.
          */
         private void checkBounds(TarEntry entry) {
             String name = entry.name();
@@ -174,6 +176,16 @@ public final class LayerUnpacker {
                         + limits.maxTotalBytes() + " uncompressed bytes");
             }
             bytes += entry.dataSize();
+            if (entry.sparse() != null) {
+                // Holes cost nothing to write but as much as data to everything that reads the file later (the cache's
+                // checksums, each app dir's copy): a million hole-only files of 4 GiB would each cost seconds.
+                long holes = entry.size() - entry.dataSize();
+                if (holes > limits.maxHoleBytes() - sparseHoles) {
+                    throw Refusal.limit(layer, name, "would bring the holes of the layer's sparse files above the limit"
+                            + " of " + limits.maxHoleBytes() + " bytes");
+                }
+                sparseHoles += holes;
+            }
         }
 
         /** Writes one entry; the reader skips whatever content of it is not read here. */

@@ -33,10 +33,11 @@ class SparseEntriesTest {
     private static final long MIB = 1 << 20;
     /**
      * 64 MiB long: a block starting with "head" at 0, "middle" at 32 MiB, then a hole to the end. Runs before the
-     * last are whole blocks, as GNU tar writes them (and as tar readers agree on).
+     * last are whole blocks and the map ends with an empty run at the length, as GNU tar writes them (and as tar
+     * readers agree on).
      */
     private static final long LENGTH = 64 * MIB;
-    private static final byte[] LAYER = sparseLayer("db", LENGTH, "0,512," + 32 * MIB + ",6",
+    private static final byte[] LAYER = sparseLayer("db", LENGTH, "0,512," + 32 * MIB + ",6," + LENGTH + ",0",
             "head" + "\0".repeat(508) + "middle");
 
     @TempDir
@@ -71,6 +72,31 @@ class SparseEntriesTest {
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.launcher.error.UnsafeArchiveException.class, () ->
                 new LayerUnpacker(new UnpackLimits(MIB, 10, 32 * MIB)).unpackTar(new ByteArrayInputStream(LAYER), other, "layer"));
         assertTrue(e.getMessage().contains("declares " + LENGTH + " bytes"), e.getMessage());
+    }
+
+    @Test
+    void theHolesOfALayerHaveABoundOfTheirOwn() throws IOException {
+        // Every later reader of the files reads holes as zeros: a million hole-only files of 4 GiB would take hours.
+        UnpackLimits limits = new UnpackLimits(MIB, 10, 128 * MIB, 2 * LENGTH);
+        byte[] twoFiles = sparseLayers(2);
+        new LayerUnpacker(limits).unpackTar(new ByteArrayInputStream(twoFiles), Files.createDirectory(tmp.resolve("two")), "two");
+        Path other = Files.createDirectory(tmp.resolve("three"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.launcher.error.UnsafeArchiveException.class, () ->
+                new LayerUnpacker(limits).unpackTar(new ByteArrayInputStream(sparseLayers(3)), other, "three"));
+        assertTrue(e.getMessage().contains("holes of the layer's sparse files above the limit of " + 2 * LENGTH),
+                e.getMessage());
+    }
+
+    /** {@code count} copies of the 64 MiB sparse file of {@link #LAYER}, named db0, db1, ... */
+    private static byte[] sparseLayers(int count) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < count; i++) {
+            byte[] one = sparseLayer("db" + i, LENGTH, "0,512," + 32 * MIB + ",6," + LENGTH + ",0",
+                    "head" + "\0".repeat(508) + "middle");
+            out.write(one, 0, one.length - 1024); // without its end blocks
+        }
+        out.writeBytes(new byte[1024]);
+        return out.toByteArray();
     }
 
     @Test
@@ -121,20 +147,12 @@ class SparseEntriesTest {
 
     /** A PAX 0.1 sparse file, as GNU tar 1.15 wrote them. */
     private static byte[] sparseLayer(String name, long length, String map, String data) {
-        String records = paxRecord("GNU.sparse.size", String.valueOf(length)) + paxRecord("GNU.sparse.map", map)
-                + paxRecord("GNU.sparse.numblocks", String.valueOf(map.split(",").length / 2));
+        String records = TarBuilder.paxRecord("GNU.sparse.size", String.valueOf(length)) + TarBuilder.paxRecord("GNU.sparse.map", map)
+                + TarBuilder.paxRecord("GNU.sparse.numblocks", String.valueOf(map.split(",").length / 2));
         byte[] pax = records.getBytes(UTF_8);
         TarArchiveEntry header = TarBuilder.entry("PaxHeaders/" + name, TarConstants.LF_PAX_EXTENDED_HEADER_LC, 0644);
         header.setSize(pax.length);
         return new TarBuilder().add(header, pax).file(name, data.getBytes(UTF_8), 0640).tar();
     }
 
-    private static String paxRecord(String key, String value) {
-        String body = " " + key + "=" + value + "\n";
-        int length = body.length() + 1;
-        while (String.valueOf(length).length() + body.length() != length) {
-            length++;
-        }
-        return length + body;
-    }
 }
