@@ -60,7 +60,7 @@ public final class Launcher {
             case EXEC -> {
                 clock.report("start", 0, "exec " + config.command().getFirst());
                 Posix.chdir(appDir);
-                Posix.execve(Path.of(config.command().getFirst()), config.command(), RawEnvironment.current());
+                Posix.execve(config.command().getFirst(), config.command(), RawEnvironment.current());
                 throw new IllegalStateException("execve returned");
             }
             case RUN -> supervise(appDir, reaper);

@@ -201,17 +201,24 @@ final class TreeCheck {
     }
 
     private static TreeDamage missing(Path tree, NoSuchFileException e) {
-        Path file = e.getFile() == null ? null : Path.of(e.getFile());
-        if (file == null || file.equals(tree)) {
-            return new TreeDamage(TreeEntry.ROOT, "is missing");
-        }
         // Vanished between listing its directory and looking at it.
-        return new TreeDamage(tree.relativize(file).toString(), "is missing");
+        return new TreeDamage(relative(tree, e.getFile()), "is missing");
     }
 
     private static TreeDamage unreadable(Path tree, IOException e) {
-        String where = e instanceof FileSystemException f && f.getFile() != null
-                ? tree.relativize(Path.of(f.getFile())).toString() : TreeEntry.ROOT;
-        return new TreeDamage(where.isEmpty() ? TreeEntry.ROOT : where, "cannot be read (" + CacheFailures.reason(e) + ")");
+        String file = e instanceof FileSystemException f ? f.getFile() : null;
+        return new TreeDamage(relative(tree, file), "cannot be read (" + CacheFailures.reason(e) + ")");
+    }
+
+    /**
+     * The name of {@code file} below {@code tree}, for a message. The JDK gives it as text decoded in the locale's
+     * charset, which may not map its bytes back: it is never turned into a path again, only shown.
+     */
+    private static String relative(Path tree, String file) {
+        String root = tree.toString();
+        if (file == null || file.equals(root) || !file.startsWith(root + "/")) {
+            return TreeEntry.ROOT;
+        }
+        return FileNames.fromText(file.substring(root.length() + 1));
     }
 }

@@ -127,6 +127,23 @@ public final class FileNames {
         return Path.of(URI.create(uri.toString()));
     }
 
+    /**
+     * The path of {@code text}, a path given as text (a command, a PATH entry) and meant as its UTF-8 bytes, whatever
+     * the locale; relative to {@code dir} unless it is absolute.
+     */
+    public static Path ofText(Path dir, String text) {
+        if (isAscii(text)) {
+            return dir.resolve(text);
+        }
+        String raw = fromText(text);
+        if (!raw.startsWith("/")) {
+            return resolve(dir, raw);
+        }
+        StringBuilder uri = new StringBuilder(raw.length() * 3 + 8).append("file://");
+        escape(raw, uri);
+        return Path.of(URI.create(uri.toString()));
+    }
+
     /** The raw name of the last element of {@code path}. */
     public static String nameOf(Path path) {
         Path name = path.getFileName();
@@ -179,6 +196,10 @@ public final class FileNames {
     private static void escape(String raw, StringBuilder to) {
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
+            if (c > 0xff) {
+                // Text where a raw name belongs: its UTF-8 bytes were wanted (fromText), not its chars cut to a byte.
+                throw new IllegalArgumentException("not a raw name (char U+" + Integer.toHexString(c) + "): " + raw);
+            }
             if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '-' || c == '.'
                     || c == '_' || c == '~') {
                 to.append(c);

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
+import dev.launcher.fs.FileNames;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -348,7 +349,7 @@ public final class Posix {
         String command = argv.getFirst();
         Path program = resolve(command, dir, env);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment path = arena.allocateFrom(program.toString());
+            MemorySegment path = pathString(arena, program);
             MemorySegment argvArray = stringArray(arena, argv);
             MemorySegment envp = environment(arena, env);
             MemorySegment pidOut = arena.allocate(JAVA_INT);
@@ -360,7 +361,7 @@ public final class Posix {
                         call("posix_spawn_file_actions_init", () -> (int) ACTIONS_INIT.invokeExact(actions)));
                 try {
                     configure(arena, attr, ownProcessGroup);
-                    MemorySegment dirString = arena.allocateFrom(dir.toString());
+                    MemorySegment dirString = pathString(arena, dir);
                     check("posix_spawn_file_actions_addchdir_np", call("posix_spawn_file_actions_addchdir_np",
                             () -> (int) ACTIONS_ADDCHDIR.invokeExact(actions, dirString)));
                     closeInheritedDescriptors(actions);
@@ -499,7 +500,7 @@ public final class Posix {
     public static void chdir(Path dir) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment path = arena.allocateFrom(checkNul(dir.toString()));
+            MemorySegment path = pathString(arena, dir);
             int result = call("chdir", () -> (int) ExecCalls.CHDIR.invokeExact(state, path));
             if (result != 0) {
                 int errno = errno(state);
@@ -524,19 +525,19 @@ public final class Posix {
      *
      * @throws LauncherException 127 if the program does not exist, 126 if it cannot be executed
      */
-    public static void execve(Path program, List<String> argv, Map<String, String> env) {
+    public static void execve(String program, List<String> argv, Map<String, String> env) {
         execve(program, argv, RawEnvironment.ofText(env));
     }
 
-    /** As {@link #execve(Path, List, Map)}, handing the program exactly these environment entries. */
-    public static void execve(Path program, List<String> argv, RawEnvironment env) {
+    /** As {@link #execve(String, List, Map)}, handing the program exactly these environment entries. */
+    public static void execve(String program, List<String> argv, RawEnvironment env) {
         checkArgv(argv);
-        String command = checkNul(program.toString());
+        String command = checkNul(program);
         Path cwd = currentDirectory();
         Path resolved = resolve(command, cwd, env);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment path = arena.allocateFrom(resolved.toString());
+            MemorySegment path = pathString(arena, resolved);
             MemorySegment argvArray = stringArray(arena, argv);
             MemorySegment envp = environment(arena, env);
             System.out.flush();
@@ -638,7 +639,13 @@ public final class Posix {
             if (result.address() == 0) {
                 throw new IllegalStateException("getcwd failed: " + describe(errno(state)));
             }
-            return Path.of(buffer.getString(0));
+            // The bytes as they are: a directory name need not be text in the JVM's charset.
+            byte[] bytes = buffer.reinterpret(PATH_MAX).toArray(JAVA_BYTE);
+            int end = 0;
+            while (bytes[end] != 0) {
+                end++;
+            }
+            return FileNames.resolve(Path.of("/"), FileNames.raw(bytes, 1, end));
         }
     }
 
@@ -671,12 +678,12 @@ public final class Posix {
             throw new LauncherException(ExitCode.COMMAND_NOT_FOUND, "command '' is empty: check RUNARGS");
         }
         if (command.contains("/")) {
-            return dir.resolve(command);
+            return FileNames.ofText(dir, command);
         }
         String pathVariable = env.text().getOrDefault("PATH", DEFAULT_PATH);
         Path notExecutable = null;
         for (String entry : pathVariable.split(File.pathSeparator, -1)) {
-            Path candidate = dir.resolve(entry).resolve(command);
+            Path candidate = FileNames.ofText(FileNames.ofText(dir, entry), command);
             if (Files.isRegularFile(candidate)) {
                 if (Files.isExecutable(candidate)) {
                     return candidate;
@@ -748,6 +755,15 @@ public final class Posix {
     }
 
     /** A NULL-terminated char *[] for argv or envp, living as long as {@code arena}. */
+    /** The path's bytes as the kernel takes them, NUL-terminated; not its text, which the locale may not encode. */
+    private static MemorySegment pathString(Arena arena, Path path) {
+        byte[] bytes = FileNames.absoluteBytes(path);
+        MemorySegment string = arena.allocate(bytes.length + 1L);
+        MemorySegment.copy(bytes, 0, string, JAVA_BYTE, 0, bytes.length);
+        string.set(JAVA_BYTE, bytes.length, (byte) 0);
+        return string;
+    }
+
     private static MemorySegment stringArray(Arena arena, List<String> strings) {
         MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
         for (int i = 0; i < strings.size(); i++) {

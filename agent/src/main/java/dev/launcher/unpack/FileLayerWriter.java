@@ -2,6 +2,7 @@ package dev.launcher.unpack;
 
 import dev.launcher.cache.ContentSums;
 import dev.launcher.error.LauncherException;
+import dev.launcher.fs.FileNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,7 +47,8 @@ public final class FileLayerWriter {
     /** As {@link #write(InputStream, Path, String)}, recording the file's CRC32C in {@code sums}. */
     public UnpackStats write(InputStream content, Path emptyTargetDir, String title, ContentSums sums) {
         String layer = "titled '" + title + "'";
-        String name = EntryNames.normalize(title, reason -> Refusal.entry(layer, title, reason));
+        // The title is text from the manifest; the file is named by its UTF-8 bytes, whatever the locale.
+        String name = EntryNames.normalize(FileNames.fromText(title), reason -> Refusal.entry(layer, title, reason));
         if (name.isEmpty()) {
             throw Refusal.entry(layer, title, "is not a file name");
         }
@@ -72,11 +74,11 @@ public final class FileLayerWriter {
                     crc.update(buffer, 0, n);
                 }
             }
-            Files.setPosixFilePermissions(emptyTargetDir.resolve(name), PosixModes.permissions(FILE_MODE));
+            Files.setPosixFilePermissions(FileNames.resolve(emptyTargetDir, name), PosixModes.permissions(FILE_MODE));
             tree.finish();
             sums.record(name, (int) crc.getValue());
             complete = true;
-            log.debug("stored single-file layer as {} ({} bytes)", name, count);
+            log.debug("stored single-file layer as {} ({} bytes)", FileNames.display(name), count);
             return new UnpackStats(1, count);
         } catch (IOException e) {
             throw LauncherException.cacheIo("storing the layer " + layer + " in " + emptyTargetDir + " failed: " + e

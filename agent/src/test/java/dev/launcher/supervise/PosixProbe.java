@@ -29,7 +29,7 @@ public final class PosixProbe {
         Posix.chdir(dir);
         for (String file : List.of("./missing", "./plain")) {
             try {
-                Posix.execve(Path.of(file), List.of(file), env);
+                Posix.execve(file, List.of(file), env);
                 System.out.println(file + " returned");
             } catch (LauncherException e) {
                 System.out.println(file + " " + e.exitCode().code());
@@ -42,7 +42,7 @@ public final class PosixProbe {
         System.out.println("jvm SigBlk " + Procfs.status("/proc/thread-self/status", "SigBlk")
                 + " SigIgn " + Procfs.status("/proc/thread-self/status", "SigIgn")
                 + " fds " + Procfs.descriptors(Posix.getpid()).size());
-        Posix.execve(Path.of("sh"), List.of("sh", "-c",
+        Posix.execve("sh", List.of("sh", "-c",
                 "echo $$; echo replaced; exec sleep 30"),
                 env);
         leaked.close();

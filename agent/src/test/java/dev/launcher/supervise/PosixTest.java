@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
+import dev.launcher.fs.FileNames;
 import java.io.BufferedReader;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -109,6 +110,23 @@ class PosixTest {
         assertEquals(7, awaitExit(spawn(List.of("bin/app"), ENV, true)).status());
         long pid = spawn(List.of("app"), Map.of("PATH", "/nonexistent:bin:/usr/bin"), true);
         assertEquals(new ChildExit(pid, false, 7), awaitExit(pid));
+    }
+
+    @Test
+    void commandsDirectoriesAndPathEntriesOutsideAsciiAreTheirUtf8BytesInAnyLocale() throws IOException {
+        // The tests run with LC_ALL=C, where the JDK cannot turn such names into paths by itself.
+        Path work = Files.createDirectories(FileNames.ofText(dir, "répertoire"));
+        Path bin = Files.createDirectories(FileNames.ofText(work, "bïn"));
+        executable(FileNames.ofText(bin, "café"), "#!/bin/sh\nexit 9\n");
+        executable(FileNames.ofText(work, "naïve.sh"), "#!/bin/sh\n[ \"$(pwd)\" = \"$1\" ] && exit 8; exit 1\n");
+        String workText = new String(FileNames.absoluteBytes(work), StandardCharsets.UTF_8);
+
+        List<Long> pids = List.of(
+                Posix.spawn(List.of("./naïve.sh", workText), work, ENV, true),
+                Posix.spawn(List.of("café"), work, Map.of("PATH", "bïn:/usr/bin:/bin"), true),
+                Posix.spawn(List.of(workText + "/bïn/café"), dir, ENV, true));
+        children.addAll(pids);
+        assertEquals(List.of(8, 9, 9), pids.stream().map(pid -> awaitExit(pid).status()).toList());
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
 import dev.launcher.error.UnsafeArchiveException;
+import dev.launcher.fs.FileNames;
 import dev.launcher.oci.Digest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -48,6 +49,21 @@ class FileLayerWriterTest {
     void leadingSlashAndDotSlashAreDropped() {
         write("./config.yaml", "c");
         assertTrue(Files.isRegularFile(target.resolve("config.yaml")));
+    }
+
+    @Test
+    void aTitleOutsideAsciiNamesTheFileByItsUtf8BytesInAnyLocale() throws IOException {
+        // The tests run with LC_ALL=C: the JDK cannot turn such a title into a path by itself.
+        write("café/日本.txt", "x");
+        Path dir = FileNames.resolve(target, FileNames.fromText("café"));
+        assertEquals(List.of(FileNames.fromText("日本.txt")), listRaw(dir));
+        assertEquals(List.of(FileNames.fromText("café")), listRaw(target));
+    }
+
+    private static List<String> listRaw(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(FileNames::nameOf).toList();
+        }
     }
 
     @ParameterizedTest
