@@ -15,8 +15,16 @@ import sun.misc.Signal;
  */
 final class SignalForwarder {
     private static final Logger LOG = LoggerFactory.getLogger(SignalForwarder.class);
-    /** QUIT is not here: the JVM keeps it for thread dumps. */
-    static final List<String> FORWARDED = List.of("TERM", "INT", "HUP", "USR1", "USR2", "WINCH", "CONT", "TTIN", "TTOU");
+    /**
+     * Every signal the JVM lets a program trap. Not here: QUIT, ILL, FPE and SEGV, which the JVM keeps for itself (a
+     * thread dump, which the launcher's flags silence; its own faults); CHLD, which is the reaper's; and the real-time
+     * signals, which sun.misc.Signal cannot name. The job-control stops TSTP, TTIN and TTOU stop the app, not the
+     * launcher. A PIPE or XFSZ the launcher's own write raised would reach the app too: while the app runs, the
+     * launcher writes only a few log lines to stderr.
+     */
+    static final List<String> FORWARDED = List.of("TERM", "INT", "HUP", "USR1", "USR2", "WINCH", "CONT", "TTIN", "TTOU",
+            "TRAP", "ABRT", "BUS", "PIPE", "ALRM", "STKFLT", "TSTP", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "IO", "PWR",
+            "SYS");
     private static final int SIGKILL = 9;
 
     private final SupervisorSettings settings;
@@ -36,9 +44,6 @@ final class SignalForwarder {
             } catch (IllegalArgumentException e) {
                 LOG.warn("cannot trap SIG{} ({}): it will not reach the app", name, e.getMessage());
             }
-        }
-        if (System.console() != null) {
-            LOG.info("SIGQUIT stays with the JVM (thread dump) and is not forwarded to the app");
         }
         return forwarder;
     }

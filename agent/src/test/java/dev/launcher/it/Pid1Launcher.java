@@ -49,13 +49,19 @@ import java.util.stream.Stream;
  */
 final class Pid1Launcher {
     /** Every signal the launcher forwards to its child in run mode, in the contract's order. */
-    static final List<String> FORWARDED = List.of("TERM", "INT", "HUP", "USR1", "USR2", "WINCH", "CONT", "TTIN", "TTOU");
+    static final List<String> FORWARDED = List.of("TERM", "INT", "HUP", "USR1", "USR2", "WINCH", "CONT", "TTIN", "TTOU",
+            "TRAP", "ABRT", "BUS", "PIPE", "ALRM", "STKFLT", "TSTP", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "IO", "PWR",
+            "SYS");
 
-    /** Linux signal numbers (the same on x86-64 and arm64), for reading /proc masks. */
+    /** Linux signal numbers (the same on x86-64 and arm64), for reading /proc masks and for kill. */
     private static final Map<String, Integer> NUMBERS = Map.ofEntries(
-            Map.entry("HUP", 1), Map.entry("INT", 2), Map.entry("QUIT", 3), Map.entry("KILL", 9), Map.entry("USR1", 10),
-            Map.entry("SEGV", 11), Map.entry("USR2", 12), Map.entry("TERM", 15), Map.entry("CHLD", 17),
-            Map.entry("CONT", 18), Map.entry("TTIN", 21), Map.entry("TTOU", 22), Map.entry("WINCH", 28));
+            Map.entry("HUP", 1), Map.entry("INT", 2), Map.entry("QUIT", 3), Map.entry("ILL", 4), Map.entry("TRAP", 5),
+            Map.entry("ABRT", 6), Map.entry("BUS", 7), Map.entry("FPE", 8), Map.entry("KILL", 9), Map.entry("USR1", 10),
+            Map.entry("SEGV", 11), Map.entry("USR2", 12), Map.entry("PIPE", 13), Map.entry("ALRM", 14),
+            Map.entry("TERM", 15), Map.entry("STKFLT", 16), Map.entry("CHLD", 17), Map.entry("CONT", 18),
+            Map.entry("TSTP", 20), Map.entry("TTIN", 21), Map.entry("TTOU", 22), Map.entry("URG", 23),
+            Map.entry("XCPU", 24), Map.entry("XFSZ", 25), Map.entry("VTALRM", 26), Map.entry("PROF", 27),
+            Map.entry("WINCH", 28), Map.entry("IO", 29), Map.entry("PWR", 30), Map.entry("SYS", 31));
 
     private final Map<String, String> env = new LinkedHashMap<>();
     private final List<String> args = new ArrayList<>();
@@ -212,7 +218,9 @@ final class Pid1Launcher {
         void signal(String name) {
             long pid = launcherPid();
             try {
-                Process kill = new ProcessBuilder("sh", "-c", "kill -s \"$0\" \"$1\"", name, Long.toString(pid))
+                // By number: dash's kill knows no STKFLT.
+                Process kill = new ProcessBuilder("sh", "-c", "kill -\"$0\" \"$1\"", Integer.toString(number(name)),
+                                Long.toString(pid))
                         .redirectErrorStream(true).start();
                 String output = new String(kill.getInputStream().readAllBytes(), UTF_8);
                 if (kill.waitFor() != 0) {

@@ -29,7 +29,10 @@ class Pid1SignalsIT {
 
             List<String> sent = new ArrayList<>();
             // TERM and INT last: after them the launcher may start counting down its grace.
-            for (String signal : List.of("HUP", "USR1", "USR2", "WINCH", "CONT", "TTIN", "TTOU", "INT", "TERM")) {
+            List<String> order = new ArrayList<>(Pid1Launcher.FORWARDED);
+            order.removeAll(List.of("INT", "TERM"));
+            order.addAll(List.of("INT", "TERM"));
+            for (String signal : order) {
                 run.signal(signal);
                 sent.add(signal);
                 int expected = sent.size();
@@ -47,6 +50,27 @@ class Pid1SignalsIT {
 
             Files.createFile(stop);
             assertEquals(0, run.awaitExit(Duration.ofSeconds(10)), "the child's exit code after all those signals: " + run.describe());
+        }
+    }
+
+    @Test
+    void quitLeavesTheAppsOutputAloneAndStopsNothing(@TempDir Path tmp) throws Exception {
+        // The JVM keeps QUIT for itself: by default it prints a thread dump onto the launcher's (the app's) stdout.
+        Path received = tmp.resolve("received");
+        Path stop = tmp.resolve("stop");
+        try (var run = launcher().appDir(Pid1Launcher.preparedApp(tmp.resolve("app"))).cache(tmp.resolve("cache"))
+                .env("SIGNALS_FILE", received.toString()).env("STOP_FILE", stop.toString())
+                .runArgs("./signals.sh").start(tmp.resolve("run"))) {
+            run.awaitStdout("ready", START);
+            run.awaitSignalsHandled(Pid1Launcher.FORWARDED, Duration.ofSeconds(3));
+            String before = run.stdout() + run.stderr();
+            run.signal("QUIT");
+            Thread.sleep(1000);
+
+            assertTrue(run.isAlive(), "QUIT ended the launcher: " + run.describe());
+            assertEquals(before, run.stdout() + run.stderr(), "QUIT made the JVM write to the app's stdout or stderr");
+            Files.createFile(stop);
+            assertEquals(0, run.awaitExit(Duration.ofSeconds(10)), run.describe());
         }
     }
 
