@@ -10,10 +10,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the app as our child in its own process group and stays with it: signals forwarded, zombies
  * reaped, the app's exit code passed through (128+N for signal N). When the app is gone, the rest of
- * its group gets the grace period to finish before it is killed, so workers are not cut off mid-drain.
+ * its group is sent TERM and gets the grace period to finish before it is killed, so workers are not cut off
+ * mid-drain.
  */
 public final class Supervisor {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+    private static final int SIGTERM = 15;
     private static final int SIGKILL = 9;
 
     private final Reaper reaper;
@@ -44,13 +46,19 @@ public final class Supervisor {
         return code;
     }
 
-    /** Waits for the rest of the app's process group up to the grace, then kills what is left. */
+    /**
+     * Asks the rest of the app's process group to stop (TERM) at once, waits for it up to the grace, then kills what
+     * is left. Without the TERM, a worker that would stop on it holds the launcher, and the container's stop, for the
+     * whole grace, and a runtime's own shorter timeout then kills the container with 137 instead of the app's code.
+     */
     private void drainGroup(long pgid, long stopDeadlineNanos) {
         if (!Posix.processGroupAlive(pgid)) {
             return;
         }
+        Posix.kill(-pgid, SIGTERM);
         long deadline = stopDeadlineNanos != 0 ? stopDeadlineNanos : System.nanoTime() + settings.grace().toNanos();
-        LOG.info("app exited; waiting up to {} s for the rest of its process group", Math.max(0, (deadline - System.nanoTime()) / 1_000_000_000L));
+        LOG.info("app exited; sent TERM to the rest of its process group, waiting up to {} s for it",
+                Math.max(0, (deadline - System.nanoTime()) / 1_000_000_000L));
         while (Posix.processGroupAlive(pgid) && System.nanoTime() < deadline) {
             sleep(20);
         }

@@ -69,6 +69,26 @@ class Pid1ReapingIT {
     }
 
     @Test
+    void whatIsLeftOfTheGroupIsSentTermAtOnceAndTheAppsCodeComesBackWithoutWaitingOutTheGrace(@TempDir Path tmp)
+            throws Exception {
+        // dumb-init's and tini's users stop containers with docker stop -t 10: a 25 s grace spent on a worker that
+        // would stop on TERM turns the app's exit code into the runtime's SIGKILL (137).
+        Path done = Files.createDirectories(tmp.resolve("done"));
+        try (var run = launcher().appDir(Pid1Launcher.preparedApp(tmp.resolve("app"))).cache(tmp.resolve("cache"))
+                .grace(20).env("DONE_DIR", done.toString()).runArgs("./leftover.sh", "3").start(tmp.resolve("run"))) {
+            run.awaitStdout("ready", START);
+            long mainExited = System.nanoTime();
+            int code = run.awaitExit(Duration.ofSeconds(30));
+            Duration after = Duration.ofNanos(System.nanoTime() - mainExited);
+
+            assertEquals(3, code, "the app's own exit code: " + run.describe());
+            assertEquals(List.of("got-term"), Pid1Launcher.list(done), "the worker left in the group got TERM: " + run.describe());
+            assertTrue(after.toMillis() < 5000, "the launcher ended once the worker stopped on TERM, not when the 20 s"
+                    + " grace ran out: it took " + after.toMillis() + " ms");
+        }
+    }
+
+    @Test
     void groupWorkersAreKilledWhenTheGraceEnds(@TempDir Path tmp) throws Exception {
         Path done = Files.createDirectories(tmp.resolve("done"));
         try (var run = launcher().appDir(Pid1Launcher.preparedApp(tmp.resolve("app"))).cache(tmp.resolve("cache"))
