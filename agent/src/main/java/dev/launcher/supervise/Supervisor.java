@@ -28,9 +28,11 @@ public final class Supervisor {
 
     public int run(List<String> argv, Path workDir, RawEnvironment env, LongConsumer onStarted) {
         SignalForwarder forwarder = SignalForwarder.install(settings);
+        Terminal terminal = Terminal.ofLauncher();
         long startNanos = System.nanoTime();
         long pid = reaper.spawnWatched(() -> Posix.spawn(argv, workDir, env, true));
         onStarted.accept(startNanos);
+        terminal.handOver(pid);
         forwarder.target(pid);
         // The pull's buffers and parsers are garbage now: give the heap back for the app's whole life,
         // after the spawn so the app's start does not wait for it.
@@ -39,6 +41,7 @@ public final class Supervisor {
         ChildExit exit = reaper.awaitMain();
         LOG.debug("app pid {} exited: {}", pid, exit.shellCode());
         drainGroup(pid, forwarder.stopDeadlineNanos());
+        terminal.takeBack();
         int code = settings.exitRemap().apply(exit.shellCode());
         if (code != exit.shellCode()) {
             LOG.info("app exit code {} remapped to {}", exit.shellCode(), code);
