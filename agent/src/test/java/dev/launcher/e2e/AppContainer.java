@@ -14,6 +14,7 @@ final class AppContainer implements AutoCloseable {
     private final List<String> options = new ArrayList<>();
     private final String image;
     private boolean started;
+    private List<String> arguments = List.of();
 
     AppContainer(String image) {
         this.image = image;
@@ -27,6 +28,13 @@ final class AppContainer implements AutoCloseable {
 
     AppContainer volume(String volume, String mountPoint) {
         options.addAll(List.of("-v", volume + ":" + mountPoint));
+        return this;
+    }
+
+    /** {@code --entrypoint executable IMAGE arguments...}: another PID 1 than the image's own. */
+    AppContainer entrypoint(String executable, String... arguments) {
+        options.addAll(List.of("--entrypoint", executable));
+        this.arguments = List.of(arguments);
         return this;
     }
 
@@ -44,6 +52,7 @@ final class AppContainer implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("run", "-d", "--name", name, "--network", "host"));
         args.addAll(options);
         args.add(image);
+        args.addAll(arguments);
         return args;
     }
 

@@ -1,6 +1,7 @@
 package dev.launcher.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.launcher.oci.Digest;
@@ -66,6 +67,36 @@ class RuntimeImagesE2EIT {
         var app = TestApps.jvmHttp(registry, "1");
         check(new Runtime("localhost/runtime-jvm", "java -XX:+UseSerialGC -jar jvm-http.jar", Map.of("LAUNCHER_EXIT_REMAP", "143=0"),
                 "jvm-http 1 ", "stopped"), app);
+    }
+
+    @Test
+    void zeroJvmProfileTiniAsPid1AndTheLauncherInExecModeLeavesNoJvm() throws IOException {
+        // The profile for those who want no JVM resident at all: tini (Debian's, in every runtime image) is PID 1,
+        // the launcher pulls and then replaces itself with the app, which tini supervises.
+        var app = TestApps.nodeHttp(registry, "tini", "1.0.0", work);
+        ContainerEngine engine = ContainerEngine.get();
+        String cache = E2E.unique("e2e-cache");
+        Runtime node = new Runtime("localhost/runtime-node", "node server.js", Map.of("LAUNCHER_MODE", "exec"),
+                "node-http 1.0.0", "stopped");
+        int port = E2E.freePort();
+        try (AppContainer container = container(node, app, cache, port)
+                .entrypoint("/usr/bin/tini", "--", "/opt/launcher/bin/launcher").start()) {
+            String body = container.awaitHttp(port, "/", Duration.ofSeconds(120));
+            assertTrue(body.startsWith(node.answer()), "unexpected answer: " + body);
+            assertTrue(engine.ok("exec", container.name(), "cat", "/proc/1/cmdline").startsWith("/usr/bin/tini"),
+                    "PID 1 is tini");
+            String commands = engine.ok("exec", container.name(), "sh", "-c",
+                    "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done");
+            assertFalse(commands.contains("dev.launcher"), "no JVM is left once the app runs:\n" + commands);
+            String tiniRss = engine.ok("exec", container.name(), "grep", "VmRSS", "/proc/1/status").strip();
+            System.err.printf("e2e: zero-JVM profile, PID 1 (tini) %s%n", tiniRss);
+
+            AppContainer.Stopped stopped = container.stop(GRACE_SECONDS + 20);
+            assertEquals(0, stopped.exitCode(), "tini passes on the app's exit code after stop:\n" + stopped.logs());
+            assertTrue(stopped.logs().contains(node.stopLine()), "the app ran its own stop:\n" + stopped.logs());
+        } finally {
+            engine.run("volume", "rm", "-f", cache);
+        }
     }
 
     @Test
