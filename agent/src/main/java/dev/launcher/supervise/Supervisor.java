@@ -34,6 +34,7 @@ public final class Supervisor {
         onStarted.accept(startNanos);
         terminal.handOver(pid);
         forwarder.target(pid);
+        leaveStartingDirectory();
         // The pull's buffers and parsers are garbage now: give the heap back for the app's whole life,
         // after the spawn so the app's start does not wait for it.
         System.gc();
@@ -47,6 +48,18 @@ public final class Supervisor {
             LOG.info("app exit code {} remapped to {}", exit.shellCode(), code);
         }
         return code;
+    }
+
+    /**
+     * Moves the launcher to {@code /}, as dumb-init does: for the app's whole life it would otherwise hold the
+     * directory it was started in (a volume, an app dir being replaced) busy. Every path it uses from here is absolute.
+     */
+    private static void leaveStartingDirectory() {
+        try {
+            Posix.chdir(Path.of("/"));
+        } catch (RuntimeException e) {
+            LOG.debug("could not move to /: {}", e.toString());
+        }
     }
 
     /**

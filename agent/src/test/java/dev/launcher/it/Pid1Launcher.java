@@ -191,6 +191,11 @@ final class Pid1Launcher {
          * The launcher's pid in the test's namespace (it is 1 in its own): unshare's only child, read from
          * /proc/PID/task/PID/children until it is there.
          */
+        /** Where the launcher's working directory is now. */
+        Path launcherCwd() throws IOException {
+            return Files.readSymbolicLink(Path.of("/proc", Long.toString(launcherPid()), "cwd"));
+        }
+
         synchronized long launcherPid() {
             if (launcherPid > 0) {
                 return launcherPid;

@@ -31,6 +31,24 @@ class Pid1ModesIT {
     }
 
     @Test
+    void theAppRunsInItsDirWhileTheLauncherHoldsNoDirectoryButTheRoot(@TempDir Path tmp) throws Exception {
+        // dumb-init's cwd test: the child runs where it is told, the init itself moves to /.
+        Path appDir = Pid1Launcher.preparedApp(tmp.resolve("app"));
+        try (var run = launcher().appDir(appDir).cache(tmp.resolve("cache"))
+                .runArgs("sh", "-c", "pwd; echo ready; sleep 30").start(tmp.resolve("run"))) {
+            run.awaitStdout("ready", Duration.ofSeconds(20));
+            assertEquals(appDir.toRealPath() + "\nready", run.stdout().strip(), run.describe());
+            Pid1Launcher.await("the launcher to leave its starting directory", Duration.ofSeconds(5), () -> {
+                try {
+                    return run.launcherCwd().toString().equals("/");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    @Test
     void initModePullsAssemblesAndExitsPromptly(@TempDir Path tmp) throws Exception {
         try (TestRegistry registry = TestRegistry.builder().start()) {
             Path source = Apps.smallApp(tmp.resolve("src"), "init app");
