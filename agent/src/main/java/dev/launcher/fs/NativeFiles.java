@@ -65,67 +65,57 @@ public final class NativeFiles {
 
     /** Creates the symlink {@code link} with exactly the bytes of {@code rawTarget} as its target. */
     public static void symlink(Path link, String rawTarget) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Calls.STATE);
+        onPath(link, "symlink", (arena, path, state) -> {
             MemorySegment target = cString(arena, FileNames.bytes(rawTarget));
-            MemorySegment path = cString(arena, FileNames.absoluteBytes(link));
-            int result = (int) Calls.SYMLINK.invokeExact(state, target, path);
-            if (result != 0) {
-                throw failure(link, "symlink", state);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+            return (long) (int) Calls.SYMLINK.invokeExact(state, target, path);
+        });
     }
 
     /** The raw target of the symlink {@code link}. */
     public static String readlink(Path link) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Calls.STATE);
-            MemorySegment path = cString(arena, FileNames.absoluteBytes(link));
-            MemorySegment buffer = arena.allocate(PATH_MAX);
-            long length = (long) Calls.READLINK.invokeExact(state, path, buffer, PATH_MAX);
-            if (length < 0) {
-                throw failure(link, "readlink", state);
-            }
+        try (Arena buffers = Arena.ofConfined()) {
+            MemorySegment buffer = buffers.allocate(PATH_MAX);
+            long length = onPath(link, "readlink",
+                    (arena, path, state) -> (long) Calls.READLINK.invokeExact(state, path, buffer, PATH_MAX));
             return FileNames.raw(buffer.asSlice(0, length).toArray(JAVA_BYTE));
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
         }
     }
 
     /** Sets the length of the regular file {@code file}; growing it leaves a hole, which takes no space. */
     public static void truncate(Path file, long length) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Calls.STATE);
-            MemorySegment path = cString(arena, FileNames.absoluteBytes(file));
-            int result = (int) Calls.TRUNCATE.invokeExact(state, path, length);
-            if (result != 0) {
-                throw failure(file, "truncate", state);
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        onPath(file, "truncate", (arena, path, state) -> (long) (int) Calls.TRUNCATE.invokeExact(state, path, length));
     }
 
     /** Bytes the file {@code file} (not followed if a symlink) occupies on disk: 512 per block allocated. */
     public static long allocatedBytes(Path file) throws IOException {
+        try (Arena buffers = Arena.ofConfined()) {
+            MemorySegment buffer = buffers.allocate(STATX_BYTES, 8);
+            onPath(file, "statx", (arena, path, state) -> (long) (int) Calls.STATX.invokeExact(state, AT_FDCWD, path,
+                    AT_SYMLINK_NOFOLLOW, STATX_SIZE | STATX_BLOCKS, buffer));
+            return buffer.get(JAVA_LONG, STX_BLOCKS) * 512;
+        }
+    }
+
+    /** The path's bytes as the kernel takes them, NUL-terminated: not its text, which the locale may not encode. */
+    public static MemorySegment cPath(Arena arena, Path path) {
+        return cString(arena, FileNames.absoluteBytes(path));
+    }
+
+    /** A call on one path, given as its raw bytes, with errno captured in {@code state}; negative on failure. */
+    @FunctionalInterface
+    private interface PathCall {
+        long invoke(Arena arena, MemorySegment path, MemorySegment state) throws Throwable;
+    }
+
+    /** Runs {@code call}; a negative result becomes the IOException the JDK's own file calls would throw. */
+    private static long onPath(Path file, String name, PathCall call) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Calls.STATE);
-            MemorySegment path = cString(arena, FileNames.absoluteBytes(file));
-            MemorySegment buffer = arena.allocate(STATX_BYTES, 8);
-            int result = (int) Calls.STATX.invokeExact(state, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW,
-                    STATX_SIZE | STATX_BLOCKS, buffer);
-            if (result != 0) {
-                throw failure(file, "statx", state);
+            long result = call.invoke(arena, cPath(arena, file), state);
+            if (result < 0) {
+                throw failure(file, name, state);
             }
-            return buffer.get(JAVA_LONG, STX_BLOCKS) * 512;
+            return result;
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -133,7 +123,8 @@ public final class NativeFiles {
         }
     }
 
-    private static MemorySegment cString(Arena arena, byte[] bytes) {
+    /** These bytes, NUL-terminated. */
+    public static MemorySegment cString(Arena arena, byte[] bytes) {
         MemorySegment s = arena.allocate(bytes.length + 1L);
         MemorySegment.copy(bytes, 0, s, JAVA_BYTE, 0, bytes.length);
         s.set(JAVA_BYTE, bytes.length, (byte) 0);

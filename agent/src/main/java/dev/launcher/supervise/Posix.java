@@ -1,13 +1,13 @@
 package dev.launcher.supervise;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
 import dev.launcher.fs.FileNames;
+import dev.launcher.fs.NativeFiles;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -108,6 +108,7 @@ public final class Posix {
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final int PR_GET_CHILD_SUBREAPER = 37;
+    private static final int SIG_BLOCK = 0;
     private static final int SIG_SETMASK = 2;
     private static final int F_SETFD = 2;
     private static final int FD_CLOEXEC = 1;
@@ -212,6 +213,7 @@ public final class Posix {
         /** Returns the error number instead of setting errno. */
         private static final MethodHandle PTHREAD_SIGMASK = handle("pthread_sigmask",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        private static final MethodHandle SIGADDSET = handle("sigaddset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         /** long syscall(long number, ...), for rt_sigaction(sig, act, oldact, sigsetsize). */
         private static final MethodHandle SYSCALL_RT_SIGACTION = LINKER.downcallHandle(LIBC.findOrThrow("syscall"),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG),
@@ -349,7 +351,7 @@ public final class Posix {
         String command = argv.getFirst();
         Path program = resolve(command, dir, env);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment path = pathString(arena, program);
+            MemorySegment path = NativeFiles.cPath(arena, program);
             MemorySegment argvArray = stringArray(arena, argv);
             MemorySegment envp = environment(arena, env);
             MemorySegment pidOut = arena.allocate(JAVA_INT);
@@ -361,7 +363,7 @@ public final class Posix {
                         call("posix_spawn_file_actions_init", () -> (int) ACTIONS_INIT.invokeExact(actions)));
                 try {
                     configure(arena, attr, ownProcessGroup);
-                    MemorySegment dirString = pathString(arena, dir);
+                    MemorySegment dirString = NativeFiles.cPath(arena, dir);
                     check("posix_spawn_file_actions_addchdir_np", call("posix_spawn_file_actions_addchdir_np",
                             () -> (int) ACTIONS_ADDCHDIR.invokeExact(actions, dirString)));
                     closeInheritedDescriptors(actions);
@@ -500,7 +502,7 @@ public final class Posix {
     public static void chdir(Path dir) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment path = pathString(arena, dir);
+            MemorySegment path = NativeFiles.cPath(arena, dir);
             int result = call("chdir", () -> (int) ExecCalls.CHDIR.invokeExact(state, path));
             if (result != 0) {
                 int errno = errno(state);
@@ -537,7 +539,7 @@ public final class Posix {
         Path resolved = resolve(command, cwd, env);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment path = pathString(arena, resolved);
+            MemorySegment path = NativeFiles.cPath(arena, resolved);
             MemorySegment argvArray = stringArray(arena, argv);
             MemorySegment envp = environment(arena, env);
             System.out.flush();
@@ -639,13 +641,9 @@ public final class Posix {
             if (result.address() == 0) {
                 throw new IllegalStateException("getcwd failed: " + describe(errno(state)));
             }
-            // The bytes as they are: a directory name need not be text in the JVM's charset.
-            byte[] bytes = buffer.reinterpret(PATH_MAX).toArray(JAVA_BYTE);
-            int end = 0;
-            while (bytes[end] != 0) {
-                end++;
-            }
-            return FileNames.resolve(Path.of("/"), FileNames.raw(bytes, 1, end));
+            // The bytes as they are (one char per byte): a directory name need not be text in the JVM's charset.
+            String raw = buffer.getString(0, StandardCharsets.ISO_8859_1);
+            return FileNames.resolve(Path.of("/"), raw.substring(1));
         }
     }
 
@@ -748,6 +746,25 @@ public final class Posix {
         return (text.address() == 0 ? "unknown error" : text.reinterpret(1024).getString(0)) + " (" + name + ")";
     }
 
+    /**
+     * Runs {@code nativeCall} with {@code sig} blocked in this thread only, and the mask as it was afterwards: the
+     * terminal calls need SIGTTOU blocked to act from a process group that is not the terminal's foreground.
+     */
+    static <T> T withSignalBlocked(int sig, NativeCall<T> nativeCall) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment set = emptySignalSet(arena);
+            check("sigaddset", zeroOrEinval(call("sigaddset", () -> (int) ExecCalls.SIGADDSET.invokeExact(set, sig))));
+            MemorySegment saved = arena.allocate(SIGSET_BYTES, 8);
+            check("pthread_sigmask", call("pthread_sigmask",
+                    () -> (int) ExecCalls.PTHREAD_SIGMASK.invokeExact(SIG_BLOCK, set, saved)));
+            try {
+                return call("a call with signal " + sig + " blocked", nativeCall);
+            } finally {
+                call("pthread_sigmask", () -> (int) ExecCalls.PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, saved, MemorySegment.NULL));
+            }
+        }
+    }
+
     private static MemorySegment emptySignalSet(Arena arena) {
         MemorySegment set = arena.allocate(SIGSET_BYTES, 8);
         check("sigemptyset", zeroOrEinval(call("sigemptyset", () -> (int) SIGEMPTYSET.invokeExact(set))));
@@ -755,15 +772,6 @@ public final class Posix {
     }
 
     /** A NULL-terminated char *[] for argv or envp, living as long as {@code arena}. */
-    /** The path's bytes as the kernel takes them, NUL-terminated; not its text, which the locale may not encode. */
-    private static MemorySegment pathString(Arena arena, Path path) {
-        byte[] bytes = FileNames.absoluteBytes(path);
-        MemorySegment string = arena.allocate(bytes.length + 1L);
-        MemorySegment.copy(bytes, 0, string, JAVA_BYTE, 0, bytes.length);
-        string.set(JAVA_BYTE, bytes.length, (byte) 0);
-        return string;
-    }
-
     private static MemorySegment stringArray(Arena arena, List<String> strings) {
         MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
         for (int i = 0; i < strings.size(); i++) {
@@ -778,10 +786,7 @@ public final class Posix {
         List<String> entries = env.entries();
         MemorySegment array = arena.allocate(ADDRESS, entries.size() + 1L);
         for (int i = 0; i < entries.size(); i++) {
-            byte[] bytes = checkNul(entries.get(i)).getBytes(StandardCharsets.ISO_8859_1);
-            MemorySegment entry = arena.allocate(bytes.length + 1L);
-            MemorySegment.copy(bytes, 0, entry, JAVA_BYTE, 0, bytes.length);
-            array.setAtIndex(ADDRESS, i, entry);
+            array.setAtIndex(ADDRESS, i, NativeFiles.cString(arena, FileNames.bytes(checkNul(entries.get(i)))));
         }
         array.setAtIndex(ADDRESS, entries.size(), MemorySegment.NULL);
         return array;
@@ -832,7 +837,7 @@ public final class Posix {
     }
 
     @FunctionalInterface
-    private interface NativeCall<T> {
+    interface NativeCall<T> {
         T invoke() throws Throwable;
     }
 
@@ -846,7 +851,7 @@ public final class Posix {
         }
     }
 
-    private static MethodHandle handle(String name, FunctionDescriptor descriptor) {
+    static MethodHandle handle(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(LIBC.findOrThrow(name), descriptor);
     }
 

@@ -1,8 +1,8 @@
 package dev.launcher.supervise;
 
-import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.launcher.fs.FileNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ public record RawEnvironment(List<String> entries) {
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] == 0) {
                 if (i > start) {
-                    entries.add(new String(bytes, start, i - start, ISO_8859_1));
+                    entries.add(FileNames.raw(bytes, start, i));
                 }
                 start = i + 1;
             }
@@ -57,7 +57,7 @@ public record RawEnvironment(List<String> entries) {
             if (name.isEmpty() || name.indexOf('=') >= 0) {
                 throw new IllegalArgumentException("invalid environment variable name '" + name + "'");
             }
-            entries.add(new String((name + "=" + value).getBytes(UTF_8), ISO_8859_1));
+            entries.add(FileNames.fromText(name + "=" + value));
         });
         return new RawEnvironment(entries);
     }
@@ -66,10 +66,10 @@ public record RawEnvironment(List<String> entries) {
     public Map<String, String> text() {
         Map<String, String> variables = new LinkedHashMap<>();
         for (String entry : entries) {
-            int eq = entry.indexOf('=');
-            if (eq > 0) {
-                String decoded = new String(entry.getBytes(ISO_8859_1), UTF_8);
-                variables.putIfAbsent(decoded.substring(0, decoded.indexOf('=')), decoded.substring(decoded.indexOf('=') + 1));
+            if (entry.indexOf('=') > 0) {
+                String decoded = new String(FileNames.bytes(entry), UTF_8); // lossy where not UTF-8: only a lookup
+                int eq = decoded.indexOf('=');
+                variables.putIfAbsent(decoded.substring(0, eq), decoded.substring(eq + 1));
             }
         }
         return variables;

@@ -7,9 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,27 +24,21 @@ final class Terminal {
     private static final Logger LOG = LoggerFactory.getLogger(Terminal.class);
     private static final int STDIN = 0;
     private static final int SIGCONT = 18;
+    /** From a group that is not the terminal's foreground, tcsetpgrp and tcsetattr need it blocked. */
     private static final int SIGTTOU = 22;
-    private static final int SIG_BLOCK = 0;
-    private static final int SIG_SETMASK = 2;
     private static final int TCSADRAIN = 1;
     /** struct termios is 60 bytes on Linux (x86-64 and arm64); kept as opaque bytes. */
     private static final long TERMIOS_BYTES = 64;
-    private static final long SIGSET_BYTES = 128;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final MethodHandle ISATTY = handle("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle GETPGRP = handle("getpgrp", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle TCGETPGRP = handle("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle TCSETPGRP = handle("tcsetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle TCGETATTR = handle("tcgetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle TCSETATTR = handle("tcsetattr",
+    private static final MethodHandle ISATTY = Posix.handle("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETPGRP = Posix.handle("getpgrp", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle TCGETPGRP = Posix.handle("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle TCSETPGRP = Posix.handle("tcsetpgrp",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle TCGETATTR = Posix.handle("tcgetattr",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle TCSETATTR = Posix.handle("tcsetattr",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle SIGEMPTYSET = handle("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SIGADDSET = handle("sigaddset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle PTHREAD_SIGMASK = handle("pthread_sigmask",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
 
     /** No terminal, or one the launcher does not hold in the foreground: nothing to hand over or take back. */
     static final Terminal NONE = new Terminal(null, 0);
@@ -89,15 +81,15 @@ final class Terminal {
         if (this == NONE) {
             return;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            if (!setForeground(arena, (int) appGroup)) {
+        try {
+            if (!Posix.withSignalBlocked(SIGTTOU, () -> (int) TCSETPGRP.invokeExact(STDIN, (int) appGroup) == 0)) {
                 LOG.debug("could not hand the terminal to the app's process group {}", appGroup);
                 return;
             }
             if (isStopped(appGroup)) {
                 Posix.kill(-appGroup, SIGCONT);
             }
-        } catch (Throwable e) {
+        } catch (RuntimeException e) {
             LOG.debug("could not hand the terminal to the app: {}", e.toString());
         }
     }
@@ -112,46 +104,19 @@ final class Terminal {
             return;
         }
         try (Arena arena = Arena.ofConfined()) {
-            withTtouBlocked(arena, () -> {
+            MemorySegment termios = settings == null ? null : arena.allocate(TERMIOS_BYTES, 8).copyFrom(
+                    MemorySegment.ofArray(settings));
+            Posix.withSignalBlocked(SIGTTOU, () -> {
                 if (ownGroup > 0) {
                     int ignored = (int) TCSETPGRP.invokeExact(STDIN, ownGroup);
                 }
-                if (settings != null) {
-                    MemorySegment termios = arena.allocate(TERMIOS_BYTES, 8);
-                    termios.copyFrom(MemorySegment.ofArray(settings));
+                if (termios != null) {
                     int ignored = (int) TCSETATTR.invokeExact(STDIN, TCSADRAIN, termios);
                 }
-                return true;
+                return null;
             });
-        } catch (Throwable e) {
+        } catch (RuntimeException e) {
             LOG.debug("could not take the terminal back: {}", e.toString());
-        }
-    }
-
-    private static boolean setForeground(Arena arena, int group) throws Throwable {
-        return withTtouBlocked(arena, () -> (int) TCSETPGRP.invokeExact(STDIN, group) == 0);
-    }
-
-    @FunctionalInterface
-    private interface TerminalCall {
-        boolean run() throws Throwable;
-    }
-
-    /**
-     * Runs a terminal call with SIGTTOU blocked in this thread: from a group that is not the terminal's foreground
-     * (the launcher's, once the app has the terminal) the kernel would otherwise send the launcher's group SIGTTOU,
-     * or fail the call, instead of doing it.
-     */
-    private static boolean withTtouBlocked(Arena arena, TerminalCall call) throws Throwable {
-        MemorySegment ttou = arena.allocate(SIGSET_BYTES, 8);
-        MemorySegment saved = arena.allocate(SIGSET_BYTES, 8);
-        int ignored = (int) SIGEMPTYSET.invokeExact(ttou);
-        ignored = (int) SIGADDSET.invokeExact(ttou, SIGTTOU);
-        ignored = (int) PTHREAD_SIGMASK.invokeExact(SIG_BLOCK, ttou, saved);
-        try {
-            return call.run();
-        } finally {
-            ignored = (int) PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, saved, MemorySegment.NULL);
         }
     }
 
@@ -164,9 +129,5 @@ final class Terminal {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    private static MethodHandle handle(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(LIBC.findOrThrow(name), descriptor);
     }
 }

@@ -109,17 +109,15 @@ final class ExtractedTree {
      * and already gone.
      */
     static OutputStream createFile(Path path) throws IOException {
-        try {
-            return Channels.newOutputStream(FileChannel.open(path, NEW_FILE));
-        } catch (FileAlreadyExistsException e) {
-            Files.delete(path);
-            return Channels.newOutputStream(FileChannel.open(path, NEW_FILE));
-        }
+        return Channels.newOutputStream(openNew(path));
     }
 
     /** Opens a new regular file at {@code name} for writes at any position, as {@link #newFile} does otherwise. */
     FileChannel newChannel(String name) throws IOException {
-        Path path = clearForNonDirectory(name);
+        return openNew(clearForNonDirectory(name));
+    }
+
+    private static FileChannel openNew(Path path) throws IOException {
         try {
             return FileChannel.open(path, NEW_FILE);
         } catch (FileAlreadyExistsException e) {

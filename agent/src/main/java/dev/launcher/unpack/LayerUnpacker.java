@@ -332,7 +332,7 @@ public final class LayerUnpacker {
                     }
                 }
             }
-            ContentSums.updateZeros(crc, entry.size() - end);
+            // The reader's map ends at the file's length, with an empty run if the file ends in a hole.
             boolean trailingHole = written < entry.size();
             write(name, () -> {
                 if (trailingHole) {

@@ -20,11 +20,7 @@ class Pid1SignalsIT {
     void eachForwardableSignalReachesTheChildExactlyOnce(@TempDir Path tmp) throws Exception {
         Path received = tmp.resolve("received");
         Path stop = tmp.resolve("stop");
-        try (var run = launcher().appDir(Pid1Launcher.preparedApp(tmp.resolve("app"))).cache(tmp.resolve("cache"))
-                .env("SIGNALS_FILE", received.toString()).env("STOP_FILE", stop.toString())
-                .runArgs("./signals.sh").start(tmp.resolve("run"))) {
-            run.awaitStdout("ready", START);
-            run.awaitSignalsHandled(Pid1Launcher.FORWARDED, Duration.ofSeconds(3));
+        try (var run = startSignalsApp(tmp, received, stop)) {
             Thread.sleep(100);
 
             List<String> sent = new ArrayList<>();
@@ -58,11 +54,7 @@ class Pid1SignalsIT {
         // The JVM keeps QUIT for itself: by default it prints a thread dump onto the launcher's (the app's) stdout.
         Path received = tmp.resolve("received");
         Path stop = tmp.resolve("stop");
-        try (var run = launcher().appDir(Pid1Launcher.preparedApp(tmp.resolve("app"))).cache(tmp.resolve("cache"))
-                .env("SIGNALS_FILE", received.toString()).env("STOP_FILE", stop.toString())
-                .runArgs("./signals.sh").start(tmp.resolve("run"))) {
-            run.awaitStdout("ready", START);
-            run.awaitSignalsHandled(Pid1Launcher.FORWARDED, Duration.ofSeconds(3));
+        try (var run = startSignalsApp(tmp, received, stop)) {
             String before = run.stdout() + run.stderr();
             run.signal("QUIT");
             Thread.sleep(1000);
@@ -71,6 +63,21 @@ class Pid1SignalsIT {
             assertEquals(before, run.stdout() + run.stderr(), "QUIT made the JVM write to the app's stdout or stderr");
             Files.createFile(stop);
             assertEquals(0, run.awaitExit(Duration.ofSeconds(10)), run.describe());
+        }
+    }
+
+    /** The launcher running signals.sh, which notes each signal in {@code received} and ends once {@code stop} exists. */
+    private static Pid1Launcher.Running startSignalsApp(Path tmp, Path received, Path stop) {
+        var run = launcher().appDir(Pid1Launcher.preparedApp(tmp.resolve("app"))).cache(tmp.resolve("cache"))
+                .env("SIGNALS_FILE", received.toString()).env("STOP_FILE", stop.toString())
+                .runArgs("./signals.sh").start(tmp.resolve("run"));
+        try {
+            run.awaitStdout("ready", START);
+            run.awaitSignalsHandled(Pid1Launcher.FORWARDED, Duration.ofSeconds(3));
+            return run;
+        } catch (RuntimeException | Error e) {
+            run.close();
+            throw e;
         }
     }
 
