@@ -39,7 +39,7 @@ class Pid1TerminalIT {
         try (OnTerminal run = OnTerminal.start(tmp,
                 "trap 'echo caught-int; exit 5' INT; while :; do sleep 0.1; done", "")) {
             run.awaitOutput("ready-to-read", TIMEOUT);
-            Thread.sleep(300); // the trap is set before "ready-to-read" is printed; the loop is running by now
+            run.awaitAppInForeground();
             run.type("\u0003");
             assertEquals(5, run.awaitExit(TIMEOUT), run.describe());
             assertTrue(run.output().contains("caught-int"), "Ctrl-C reached the app as SIGINT: " + run.describe());
@@ -61,6 +61,7 @@ class Pid1TerminalIT {
     void ctrlZStopsTheAppNotTheLauncherAndContinuingItFinishesTheRun(@TempDir Path tmp) throws Exception {
         try (OnTerminal run = OnTerminal.start(tmp, "read line; echo \"got:$line\"", "")) {
             run.awaitOutput("ready-to-read", TIMEOUT);
+            run.awaitAppInForeground();
             run.type("\u001a");
             Pid1Launcher.await("the app to stop on Ctrl-Z", Duration.ofSeconds(10), () -> run.appState() == 'T');
             assertEquals('S', run.launcherState(), "the launcher runs on while its app is stopped: " + run.describe());
@@ -119,6 +120,17 @@ class Pid1TerminalIT {
             return script.exitValue();
         }
 
+        /**
+         * Waits until the launcher has made the app's group the terminal's foreground. The app prints before that may
+         * have happened; a key typed earlier signals the launcher's own group (under script, the shell around it too).
+         */
+        void awaitAppInForeground() {
+            Pid1Launcher.await("the app's group to be the terminal's foreground; " + describe(), TIMEOUT, () -> {
+                String[] fields = statFields(appPid());
+                return fields.length > 5 && fields[2].equals(fields[5]);
+            });
+        }
+
         String output() {
             try {
                 return Files.exists(output) ? Files.readString(output, UTF_8).replace("\r", "") : "";
@@ -157,11 +169,17 @@ class Pid1TerminalIT {
         }
 
         private static char state(long pid) {
+            String[] fields = statFields(pid);
+            return fields.length > 0 ? fields[0].charAt(0) : '?';
+        }
+
+        /** The fields of /proc/PID/stat after the command name: state, ppid, pgrp, session, tty_nr, tpgid, ... */
+        private static String[] statFields(long pid) {
             try {
                 String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-                return stat.charAt(stat.lastIndexOf(')') + 2);
+                return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             } catch (IOException | RuntimeException e) {
-                return '?';
+                return new String[0];
             }
         }
 
