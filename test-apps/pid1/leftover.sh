@@ -5,10 +5,13 @@
 # the app's code without waiting out its grace.
 : "${DONE_DIR:?set DONE_DIR to the directory where the worker notes the TERM}"
 sh -c 'trap ": > \"$DONE_DIR/got-term\"; exit 0" TERM
+       : > "$DONE_DIR/.trapped"
        i=0
        while [ "$i" -lt 600 ]; do
          sleep 0.1
          i=$((i + 1))
        done' </dev/null &
+# Only once the worker has its trap: a TERM that came before would end it at once.
+while [ ! -e "$DONE_DIR/.trapped" ]; do sleep 0.01; done
 echo ready
 exit "${1:-3}"

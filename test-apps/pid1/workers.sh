@@ -10,6 +10,7 @@ count=${2:-2}
 n=1
 while [ "$n" -le "$count" ]; do
   sh -c 'trap "echo draining >&2" TERM
+         : > "$DONE_DIR/.trapped-$2"
          steps=$(($1 * 10))
          i=0
          while [ "$i" -lt "$steps" ]; do
@@ -17,6 +18,12 @@ while [ "$n" -le "$count" ]; do
            i=$((i + 1))
          done
          : > "$DONE_DIR/worker-$2"' worker "$seconds" "$n" </dev/null &
+  n=$((n + 1))
+done
+# Only once every worker has its trap: a TERM that came before would end it at once.
+n=1
+while [ "$n" -le "$count" ]; do
+  while [ ! -e "$DONE_DIR/.trapped-$n" ]; do sleep 0.01; done
   n=$((n + 1))
 done
 echo ready

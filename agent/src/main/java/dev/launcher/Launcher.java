@@ -19,16 +19,19 @@ import dev.launcher.supervise.ProcessRole;
 import dev.launcher.supervise.RawEnvironment;
 import dev.launcher.supervise.Reaper;
 import dev.launcher.supervise.Supervisor;
+import dev.launcher.supervise.SupervisorHandover;
 import dev.launcher.unpack.CachedLayerTrees;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntFunction;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,13 +40,21 @@ public final class Launcher {
     private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
     private final LauncherConfig config;
     private final StageClock clock = new StageClock();
+    private final boolean handOver;
 
-    private Launcher(LauncherConfig config) {
+    private Launcher(LauncherConfig config, boolean handOver) {
         this.config = config;
+        this.handOver = handOver;
     }
 
+    /** In run mode, hands the process over to the supervising JVM once the app dir is ready. */
     public static Launcher create(LauncherConfig config) {
-        return new Launcher(config);
+        return new Launcher(config, true);
+    }
+
+    /** Supervises the app in this JVM: for the build's AOT training, which runs several starts in one process. */
+    public static Launcher supervisingInThisJvm(LauncherConfig config) {
+        return new Launcher(config, false);
     }
 
     /**
@@ -68,8 +79,15 @@ public final class Launcher {
     }
 
     private int supervise(Path appDir, Reaper reaper) {
-        return new Supervisor(reaper, config.supervision()).run(config.command(), appDir, RawEnvironment.current(),
-                startNanos -> clock.report("start", System.nanoTime() - startNanos, config.command().getFirst()));
+        LongConsumer started = startNanos -> clock.report("start", System.nanoTime() - startNanos,
+                config.command().getFirst());
+        Supervisor supervisor = new Supervisor(config.supervision());
+        Optional<SupervisorHandover> handover = handOver ? SupervisorHandover.available() : Optional.empty();
+        if (handover.isPresent()) {
+            return supervisor.runHandingOver(reaper, handover.get(), config.command(), appDir, RawEnvironment.current(),
+                    started);
+        }
+        return supervisor.run(reaper, config.command(), appDir, RawEnvironment.current(), started);
     }
 
     /** No artifact given: the app dir must hold a complete assembly, e.g. from an init container. */

@@ -57,7 +57,7 @@ public final class AotTraining {
         env.put("LAUNCHER_MODE", mode);
         env.put("LAUNCHER_APP_DIR", appDir.toString());
         var config = new ConfigResolver(env).resolve(ConfigResolver.Flags.NONE, ConfigResolver.Purpose.RUN);
-        int exit = Launcher.create(config).run();
+        int exit = Launcher.supervisingInThisJvm(config).run();
         if (exit != 0) {
             System.err.println("AOT training: the " + mode + " start of " + ref + " exited " + exit);
             System.exit(exit);

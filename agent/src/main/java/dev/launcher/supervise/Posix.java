@@ -158,55 +158,74 @@ public final class Posix {
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     private static final MethodHandle KILL = errnoHandle("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    /** int prctl(int option, ...): the four unsigned longs are variadic. */
-    private static final MethodHandle PRCTL = LINKER.downcallHandle(LIBC.findOrThrow("prctl"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
     /** waitid(idtype_t, id_t, siginfo_t *, int): both the enum and id_t (unsigned) are 32 bits. */
     private static final MethodHandle WAITID = errnoHandle("waitid",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
-    /** posix_spawn returns the error number instead of setting errno. */
-    private static final MethodHandle POSIX_SPAWN = handle("posix_spawn",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle ATTR_INIT = handle("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle ATTR_DESTROY = handle("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     /*
-     * The flags are a C short, passed as an int: the values fit, both ABIs we run on widen a short argument
-     * to a full register, and the (pointer, int) shape shares its stub with setpgroup and sigdelset.
+     * Linking a downcall costs a few milliseconds at start, many more in an interpreter (the supervising JVM runs
+     * -Xint): each group below is linked on first use (a holder class is initialised when first touched), so a
+     * supervisor that only waits and forwards never links spawn's dozen calls.
      */
-    private static final MethodHandle ATTR_SETFLAGS = handle("posix_spawnattr_setflags",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle ATTR_SETPGROUP = handle("posix_spawnattr_setpgroup",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle ATTR_SETSIGMASK = handle("posix_spawnattr_setsigmask",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle ATTR_SETSIGDEFAULT = handle("posix_spawnattr_setsigdefault",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle ACTIONS_INIT = handle("posix_spawn_file_actions_init",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle ACTIONS_DESTROY = handle("posix_spawn_file_actions_destroy",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle ACTIONS_ADDCLOSE = handle("posix_spawn_file_actions_addclose",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    /** glibc ≥ 2.29, musl ≥ 1.1.24; null before: spawn then fails with a message saying so. */
-    private static final MethodHandle ACTIONS_ADDCHDIR = optionalHandle("posix_spawn_file_actions_addchdir_np",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    /** glibc ≥ 2.34; null elsewhere: we then add one close action per descriptor listed in /proc/self/fd. */
-    private static final MethodHandle ACTIONS_ADDCLOSEFROM = optionalHandle("posix_spawn_file_actions_addclosefrom_np",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final class SubreaperCalls {
+        /** int prctl(int option, ...): the four unsigned longs are variadic. */
+        private static final MethodHandle PRCTL = LINKER.downcallHandle(LIBC.findOrThrow("prctl"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    }
 
-    private static final MethodHandle SIGEMPTYSET = handle("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SIGFILLSET = handle("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SIGDELSET = handle("sigdelset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final class SpawnCalls {
+        /** posix_spawn returns the error number instead of setting errno. */
+        private static final MethodHandle POSIX_SPAWN = handle("posix_spawn",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        private static final MethodHandle ATTR_INIT = handle("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        private static final MethodHandle ATTR_DESTROY = handle("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        /*
+         * The flags are a C short, passed as an int: the values fit, both ABIs we run on widen a short argument
+         * to a full register, and the (pointer, int) shape shares its stub with setpgroup and sigdelset.
+         */
+        private static final MethodHandle ATTR_SETFLAGS = handle("posix_spawnattr_setflags",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        private static final MethodHandle ATTR_SETPGROUP = handle("posix_spawnattr_setpgroup",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        private static final MethodHandle ATTR_SETSIGMASK = handle("posix_spawnattr_setsigmask",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        private static final MethodHandle ATTR_SETSIGDEFAULT = handle("posix_spawnattr_setsigdefault",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        private static final MethodHandle ACTIONS_INIT = handle("posix_spawn_file_actions_init",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        private static final MethodHandle ACTIONS_DESTROY = handle("posix_spawn_file_actions_destroy",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        private static final MethodHandle ACTIONS_ADDCLOSE = handle("posix_spawn_file_actions_addclose",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        /** glibc ≥ 2.29, musl ≥ 1.1.24; null before: spawn then fails with a message saying so. */
+        private static final MethodHandle ACTIONS_ADDCHDIR = optionalHandle("posix_spawn_file_actions_addchdir_np",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        /** glibc ≥ 2.34; null elsewhere: we then add one close action per descriptor listed in /proc/self/fd. */
+        private static final MethodHandle ACTIONS_ADDCLOSEFROM = optionalHandle("posix_spawn_file_actions_addclosefrom_np",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    private static final class SignalSets {
+        private static final MethodHandle SIGEMPTYSET = handle("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        private static final MethodHandle SIGFILLSET = handle("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        private static final MethodHandle SIGDELSET = handle("sigdelset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
 
     /*
      * Linking a downcall generates a stub class, about 5 ms each at start. These are used only by exec mode
      * or to describe an error, so they are linked on first use (a holder class is initialised when first
      * touched) instead of on every container start.
      */
-    private static final class ExecCalls {
+    private static final class DescriptorCalls {
+        private static final MethodHandle DUP2 = errnoHandle("dup2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
+    private static final class DirectoryCalls {
         private static final MethodHandle CHDIR = errnoHandle("chdir", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    private static final class ExecCalls {
         private static final MethodHandle GETCWD = errnoHandle("getcwd", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG));
         private static final MethodHandle EXECVE = errnoHandle("execve",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
@@ -300,7 +319,7 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             long value = on ? 1 : 0;
-            int result = call("prctl", () -> (int) PRCTL.invokeExact(state, PR_SET_CHILD_SUBREAPER, value, 0L, 0L, 0L));
+            int result = call("prctl", () -> (int) SubreaperCalls.PRCTL.invokeExact(state, PR_SET_CHILD_SUBREAPER, value, 0L, 0L, 0L));
             if (result != 0) {
                 throw new IllegalStateException("prctl(PR_SET_CHILD_SUBREAPER, " + value + ") failed: " + describe(errno(state)));
             }
@@ -312,7 +331,7 @@ public final class Posix {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment flag = arena.allocate(JAVA_INT);
             long address = flag.address();
-            int result = call("prctl", () -> (int) PRCTL.invokeExact(state, PR_GET_CHILD_SUBREAPER, address, 0L, 0L, 0L));
+            int result = call("prctl", () -> (int) SubreaperCalls.PRCTL.invokeExact(state, PR_GET_CHILD_SUBREAPER, address, 0L, 0L, 0L));
             if (result != 0) {
                 throw new IllegalStateException("prctl(PR_GET_CHILD_SUBREAPER) failed: " + describe(errno(state)));
             }
@@ -344,7 +363,7 @@ public final class Posix {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("working directory " + dir + " is not a directory");
         }
-        if (ACTIONS_ADDCHDIR == null) {
+        if (SpawnCalls.ACTIONS_ADDCHDIR == null) {
             throw new UnsupportedOperationException(
                     "posix_spawn_file_actions_addchdir_np is missing: the launcher needs glibc 2.29 or later");
         }
@@ -357,27 +376,27 @@ public final class Posix {
             MemorySegment pidOut = arena.allocate(JAVA_INT);
             MemorySegment attr = arena.allocate(SPAWN_ATTR_BYTES, 16);
             MemorySegment actions = arena.allocate(FILE_ACTIONS_BYTES, 16);
-            check("posix_spawnattr_init", call("posix_spawnattr_init", () -> (int) ATTR_INIT.invokeExact(attr)));
+            check("posix_spawnattr_init", call("posix_spawnattr_init", () -> (int) SpawnCalls.ATTR_INIT.invokeExact(attr)));
             try {
                 check("posix_spawn_file_actions_init",
-                        call("posix_spawn_file_actions_init", () -> (int) ACTIONS_INIT.invokeExact(actions)));
+                        call("posix_spawn_file_actions_init", () -> (int) SpawnCalls.ACTIONS_INIT.invokeExact(actions)));
                 try {
                     configure(arena, attr, ownProcessGroup);
                     MemorySegment dirString = NativeFiles.cPath(arena, dir);
                     check("posix_spawn_file_actions_addchdir_np", call("posix_spawn_file_actions_addchdir_np",
-                            () -> (int) ACTIONS_ADDCHDIR.invokeExact(actions, dirString)));
+                            () -> (int) SpawnCalls.ACTIONS_ADDCHDIR.invokeExact(actions, dirString)));
                     closeInheritedDescriptors(actions);
                     int error = call("posix_spawn",
-                            () -> (int) POSIX_SPAWN.invokeExact(pidOut, path, actions, attr, argvArray, envp));
+                            () -> (int) SpawnCalls.POSIX_SPAWN.invokeExact(pidOut, path, actions, attr, argvArray, envp));
                     if (error != 0) {
                         throw execFailure(command, program, dir, error);
                     }
                     return pidOut.get(JAVA_INT, 0);
                 } finally {
-                    call("posix_spawn_file_actions_destroy", () -> (int) ACTIONS_DESTROY.invokeExact(actions));
+                    call("posix_spawn_file_actions_destroy", () -> (int) SpawnCalls.ACTIONS_DESTROY.invokeExact(actions));
                 }
             } finally {
-                call("posix_spawnattr_destroy", () -> (int) ATTR_DESTROY.invokeExact(attr));
+                call("posix_spawnattr_destroy", () -> (int) SpawnCalls.ATTR_DESTROY.invokeExact(attr));
             }
         }
     }
@@ -388,34 +407,34 @@ public final class Posix {
         if (ownProcessGroup) {
             flags |= POSIX_SPAWN_SETPGROUP;
             check("posix_spawnattr_setpgroup", call("posix_spawnattr_setpgroup",
-                    () -> (int) ATTR_SETPGROUP.invokeExact(attr, 0)));
+                    () -> (int) SpawnCalls.ATTR_SETPGROUP.invokeExact(attr, 0)));
         }
         int chosen = flags;
         check("posix_spawnattr_setflags", call("posix_spawnattr_setflags",
-                () -> (int) ATTR_SETFLAGS.invokeExact(attr, chosen)));
+                () -> (int) SpawnCalls.ATTR_SETFLAGS.invokeExact(attr, chosen)));
         MemorySegment empty = emptySignalSet(arena);
         check("posix_spawnattr_setsigmask", call("posix_spawnattr_setsigmask",
-                () -> (int) ATTR_SETSIGMASK.invokeExact(attr, empty)));
+                () -> (int) SpawnCalls.ATTR_SETSIGMASK.invokeExact(attr, empty)));
         // sigfillset leaves out glibc's internal signals 32 and 33; KILL and STOP cannot be changed anyway.
         MemorySegment all = arena.allocate(SIGSET_BYTES, 8);
-        check("sigfillset", zeroOrEinval(call("sigfillset", () -> (int) SIGFILLSET.invokeExact(all))));
+        check("sigfillset", zeroOrEinval(call("sigfillset", () -> (int) SignalSets.SIGFILLSET.invokeExact(all))));
         for (int sig : new int[] {SIGKILL, SIGSTOP}) {
-            check("sigdelset", zeroOrEinval(call("sigdelset", () -> (int) SIGDELSET.invokeExact(all, sig))));
+            check("sigdelset", zeroOrEinval(call("sigdelset", () -> (int) SignalSets.SIGDELSET.invokeExact(all, sig))));
         }
         all.set(JAVA_LONG, 0, all.get(JAVA_LONG, 0) | GLIBC_INTERNAL_SIGNALS);
         check("posix_spawnattr_setsigdefault", call("posix_spawnattr_setsigdefault",
-                () -> (int) ATTR_SETSIGDEFAULT.invokeExact(attr, all)));
+                () -> (int) SpawnCalls.ATTR_SETSIGDEFAULT.invokeExact(attr, all)));
     }
 
     /** Only 0, 1 and 2 go to the child: the JVM's descriptors are mostly not close-on-exec. */
     private static void closeInheritedDescriptors(MemorySegment actions) {
-        if (ACTIONS_ADDCLOSEFROM != null) {
+        if (SpawnCalls.ACTIONS_ADDCLOSEFROM != null) {
             check("posix_spawn_file_actions_addclosefrom_np", call("posix_spawn_file_actions_addclosefrom_np",
-                    () -> (int) ACTIONS_ADDCLOSEFROM.invokeExact(actions, 3)));
+                    () -> (int) SpawnCalls.ACTIONS_ADDCLOSEFROM.invokeExact(actions, 3)));
             return;
         }
         for (int fd : openDescriptors()) {
-            int error = call("posix_spawn_file_actions_addclose", () -> (int) ACTIONS_ADDCLOSE.invokeExact(actions, fd));
+            int error = call("posix_spawn_file_actions_addclose", () -> (int) SpawnCalls.ACTIONS_ADDCLOSE.invokeExact(actions, fd));
             if (error != 0 && error != EBADF) {
                 check("posix_spawn_file_actions_addclose", error);
             }
@@ -503,7 +522,7 @@ public final class Posix {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment path = NativeFiles.cPath(arena, dir);
-            int result = call("chdir", () -> (int) ExecCalls.CHDIR.invokeExact(state, path));
+            int result = call("chdir", () -> (int) DirectoryCalls.CHDIR.invokeExact(state, path));
             if (result != 0) {
                 int errno = errno(state);
                 String file = dir.toString();
@@ -533,6 +552,19 @@ public final class Posix {
 
     /** As {@link #execve(String, List, Map)}, handing the program exactly these environment entries. */
     public static void execve(String program, List<String> argv, RawEnvironment env) {
+        exec(program, argv, env, false);
+    }
+
+    /**
+     * As {@link #execve(String, List, RawEnvironment)}, but every catchable signal is blocked across the exec, and
+     * one that arrives meanwhile stays pending: for a program that takes them from the queue ({@link SignalWait}), so
+     * that none is lost, or kills the process, while the new program starts.
+     */
+    static void execveHoldingSignals(String program, List<String> argv, RawEnvironment env) {
+        exec(program, argv, env, true);
+    }
+
+    private static void exec(String program, List<String> argv, RawEnvironment env, boolean holdSignals) {
         checkArgv(argv);
         String command = checkNul(program);
         Path cwd = currentDirectory();
@@ -546,9 +578,9 @@ public final class Posix {
             System.err.flush();
             markDescriptorsCloseOnExec();
             MemorySegment savedMask = arena.allocate(SIGSET_BYTES, 8);
-            MemorySegment empty = emptySignalSet(arena);
+            MemorySegment mask = holdSignals ? fullSignalSet(arena) : emptySignalSet(arena);
             check("pthread_sigmask", call("pthread_sigmask",
-                    () -> (int) ExecCalls.PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, empty, savedMask)));
+                    () -> (int) ExecCalls.PTHREAD_SIGMASK.invokeExact(SIG_SETMASK, mask, savedMask)));
             List<Integer> wereIgnored = resetIgnoredSignals(arena);
             int result = call("execve", () -> (int) ExecCalls.EXECVE.invokeExact(state, path, argvArray, envp));
             int errno = errno(state);
@@ -644,6 +676,19 @@ public final class Posix {
             // The bytes as they are (one char per byte): a directory name need not be text in the JVM's charset.
             String raw = buffer.getString(0, StandardCharsets.ISO_8859_1);
             return FileNames.resolve(Path.of("/"), raw.substring(1));
+        }
+    }
+
+    /**
+     * Points this process's stdout at its stderr (dup2(2, 1)). The supervising JVM never writes to stdout, but
+     * HotSpot prints a fatal error's report there, and stdout is the app's; its copy of the descriptor is its own.
+     */
+    static void stdoutToStderr() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            if ((int) call("dup2", () -> (int) DescriptorCalls.DUP2.invokeExact(state, 2, 1)) < 0) {
+                throw new IllegalStateException("dup2(2, 1) failed: " + describe(errno(state)));
+            }
         }
     }
 
@@ -767,7 +812,14 @@ public final class Posix {
 
     private static MemorySegment emptySignalSet(Arena arena) {
         MemorySegment set = arena.allocate(SIGSET_BYTES, 8);
-        check("sigemptyset", zeroOrEinval(call("sigemptyset", () -> (int) SIGEMPTYSET.invokeExact(set))));
+        check("sigemptyset", zeroOrEinval(call("sigemptyset", () -> (int) SignalSets.SIGEMPTYSET.invokeExact(set))));
+        return set;
+    }
+
+    /** Every signal but glibc's 32 and 33 (KILL and STOP cannot be blocked: the kernel leaves them out). */
+    private static MemorySegment fullSignalSet(Arena arena) {
+        MemorySegment set = arena.allocate(SIGSET_BYTES, 8);
+        check("sigfillset", zeroOrEinval(call("sigfillset", () -> (int) SignalSets.SIGFILLSET.invokeExact(set))));
         return set;
     }
 

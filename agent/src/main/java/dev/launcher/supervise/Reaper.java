@@ -15,18 +15,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class Reaper {
     private static final Logger LOG = LoggerFactory.getLogger(Reaper.class);
-    /** How long an unknown zombie is left for the JDK, in case it registers the pid just after spawning. */
-    private static final long SETTLE_MILLIS = JdkChildren.canTell() ? 20 : 250;
 
     private final Object spawnLock = new Object();
     /** Released by each spawn, so that a reaper waiting for its first child looks at once, not up to 20 ms later. */
     private final Semaphore spawned = new Semaphore(0);
     private final CompletableFuture<ChildExit> mainExit = new CompletableFuture<>();
     private volatile long mainPid;
+    /** Whether the JDK may have children of its own here (ProcessBuilder), whose exit status is the JDK's to take. */
+    private final boolean jdkSpawns;
 
     private static Reaper started;
 
-    private Reaper() {}
+    private Reaper(boolean jdkSpawns) {
+        this.jdkSpawns = jdkSpawns;
+    }
 
     /**
      * The process's one reaper, started on first use: two would each take the other's app for an orphan
@@ -34,10 +36,47 @@ public final class Reaper {
      */
     public static synchronized Reaper start() {
         if (started == null) {
-            started = new Reaper();
-            Thread.ofPlatform().name("reaper").daemon().start(started::loop);
+            started = new Reaper(true);
+            started.startLoop();
         }
         return started;
+    }
+
+    /**
+     * In the supervising JVM, which runs nothing through the JDK: the app, spawned before the handover, is already
+     * our child (maybe a zombie by now), and every other child is an orphan.
+     */
+    static synchronized Reaper adopting(long appPid) {
+        if (started != null) {
+            throw new IllegalStateException("a reaper runs already");
+        }
+        started = new Reaper(false);
+        started.mainPid = appPid;
+        started.startLoop();
+        return started;
+    }
+
+    private void startLoop() {
+        Thread.ofPlatform().name("reaper").daemon().start(this::loop);
+    }
+
+    /**
+     * Runs {@code handOver} (an exec into the supervising JVM, which returns only by throwing) unless the app has
+     * exited already; then returns its exit, for this JVM to finish with. The exec runs holding the lock the reaper
+     * needs to reap the app, so the app's exit status is never taken in the instant before the exec: it stays for the
+     * supervisor.
+     */
+    public Optional<ChildExit> handOverUnlessExited(Runnable handOver) {
+        synchronized (spawnLock) {
+            if (!mainExit.isDone()) {
+                Posix.reap(mainPid).ifPresent(mainExit::complete);
+            }
+            if (mainExit.isDone()) {
+                return Optional.of(awaitMain());
+            }
+            handOver.run();
+            throw new IllegalStateException("the handover returned");
+        }
     }
 
     /**
@@ -68,8 +107,10 @@ public final class Reaper {
     private void loop() {
         try {
             while (true) {
+                long appBefore = mainPid; // set only once the app exists: then "no children" means it was taken
                 Optional<ChildExit> exited = Posix.peekExited(true);
                 if (exited.isEmpty()) {
+                    checkMainIsOurs(appBefore);
                     awaitSpawn(); // no children at all yet
                     continue;
                 }
@@ -87,15 +128,39 @@ public final class Reaper {
                 Posix.reap(pid).ifPresent(mainExit::complete);
                 return;
             }
+            if (!jdkSpawns) {
+                reapOrphan(pid);
+                return;
+            }
         }
         if (JdkChildren.owns(pid)) {
             pause(2); // the JDK's own reaper thread takes it
             return;
         }
-        pause(SETTLE_MILLIS);
-        if (Posix.peekExited(pid).isPresent() && !JdkChildren.owns(pid)) {
-            Posix.reap(pid).ifPresent(orphan -> LOG.debug("reaped orphan pid {} ({})", orphan.pid(), orphan.shellCode()));
+        // How long an unknown zombie is left for the JDK, in case it registers the pid just after spawning.
+        pause(JdkChildren.canTell() ? 20 : 250);
+        synchronized (spawnLock) {
+            if (Posix.peekExited(pid).isPresent() && !JdkChildren.owns(pid)) {
+                reapOrphan(pid);
+            }
         }
+    }
+
+    /**
+     * No children at all, yet an app we are to wait for: someone else took its exit status (a process that shared
+     * the launcher's pid before an exec, and reaped). Waiting would never end.
+     */
+    private void checkMainIsOurs(long appBefore) {
+        synchronized (spawnLock) {
+            if (appBefore != 0 && appBefore == mainPid && !mainExit.isDone()) {
+                throw new IllegalStateException("the app (pid " + mainPid + ") is not the launcher's child any more:"
+                        + " its exit status was taken by another process");
+            }
+        }
+    }
+
+    private static void reapOrphan(long pid) {
+        Posix.reap(pid).ifPresent(orphan -> LOG.debug("reaped orphan pid {} ({})", orphan.pid(), orphan.shellCode()));
     }
 
     /** The JDK's own spawns (credential helpers) do not signal: they are left to the JDK anyway. */

@@ -8,10 +8,11 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Traps every signal the JVM lets an application handle and passes it on to the app (or its whole
- * process group). Installed before the app is spawned, so a signal that arrives in between is held
- * and delivered, not lost. A stop signal (TERM, INT) starts the grace period, after which the group
- * is killed.
+ * Passes every signal the launcher receives on to the app (or its whole process group). Set up before the app is
+ * spawned, so a signal that arrives in between is held and delivered, not lost. A stop signal (TERM, INT) starts the
+ * grace period, after which the group is killed. The signals come either from the kernel's queue ({@link SignalWait},
+ * in the supervising JVM the launcher hands over to) or, in a JVM that keeps its own signal handling, from handlers
+ * ({@link #trap}).
  */
 final class SignalForwarder {
     private static final Logger LOG = LoggerFactory.getLogger(SignalForwarder.class);
@@ -26,6 +27,8 @@ final class SignalForwarder {
             "TRAP", "ABRT", "BUS", "PIPE", "ALRM", "STKFLT", "TSTP", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "IO", "PWR",
             "SYS");
     private static final int SIGKILL = 9;
+    private static final int SIGINT = 2;
+    private static final int SIGTERM = 15;
 
     private final SupervisorSettings settings;
     private final List<Integer> pending = new ArrayList<>();
@@ -36,11 +39,19 @@ final class SignalForwarder {
         this.settings = settings;
     }
 
-    static SignalForwarder install(SupervisorSettings settings) {
+    /** Takes every signal {@link SignalWait#TAKEN} names off the kernel's queue; they must be blocked in every thread. */
+    static SignalForwarder takeFromQueue(SupervisorSettings settings) {
+        SignalForwarder forwarder = new SignalForwarder(settings);
+        SignalWait.start(forwarder::received);
+        return forwarder;
+    }
+
+    /** Traps the signals {@link #FORWARDED} names, with handlers, in a JVM that keeps its own signal handling. */
+    static SignalForwarder trap(SupervisorSettings settings) {
         SignalForwarder forwarder = new SignalForwarder(settings);
         for (String name : FORWARDED) {
             try {
-                Signal.handle(new Signal(name), forwarder::received);
+                Signal.handle(new Signal(name), signal -> forwarder.received(signal.getNumber()));
             } catch (IllegalArgumentException e) {
                 LOG.warn("cannot trap SIG{} ({}): it will not reach the app", name, e.getMessage());
             }
@@ -62,9 +73,8 @@ final class SignalForwarder {
         return stopDeadlineNanos;
     }
 
-    private synchronized void received(Signal signal) {
-        int sig = signal.getNumber();
-        if ((signal.getName().equals("TERM") || signal.getName().equals("INT")) && stopDeadlineNanos == 0) {
+    private synchronized void received(int sig) {
+        if ((sig == SIGTERM || sig == SIGINT) && stopDeadlineNanos == 0) {
             startGrace();
         }
         if (pid == 0) {
@@ -86,8 +96,21 @@ final class SignalForwarder {
         }
     }
 
+    /**
+     * For a stop asked before the handover: the grace goes on in the supervising JVM with what was left of it.
+     * (A signal that came in the exec itself waits, blocked, and is forwarded once the supervisor runs.)
+     */
+    synchronized void continueGrace(Duration left) {
+        if (stopDeadlineNanos == 0) {
+            startGrace(left);
+        }
+    }
+
     private void startGrace() {
-        Duration grace = settings.grace();
+        startGrace(settings.grace());
+    }
+
+    private void startGrace(Duration grace) {
         stopDeadlineNanos = System.nanoTime() + grace.toNanos();
         Thread.ofPlatform().name("grace").daemon().start(() -> {
             try {
@@ -97,7 +120,8 @@ final class SignalForwarder {
             }
             long target = pid;
             if (target != 0 && Posix.processGroupAlive(target)) {
-                LOG.warn("the app did not stop within {} s of the stop signal; killing its process group", grace.toSeconds());
+                LOG.warn("the app did not stop within {} s of the stop signal; killing its process group",
+                        settings.grace().toSeconds());
                 Posix.kill(-target, SIGKILL);
             }
         });

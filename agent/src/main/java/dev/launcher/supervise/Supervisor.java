@@ -1,7 +1,9 @@
 package dev.launcher.supervise;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -18,16 +20,15 @@ public final class Supervisor {
     private static final int SIGTERM = 15;
     private static final int SIGKILL = 9;
 
-    private final Reaper reaper;
     private final SupervisorSettings settings;
 
-    public Supervisor(Reaper reaper, SupervisorSettings settings) {
-        this.reaper = reaper;
+    public Supervisor(SupervisorSettings settings) {
         this.settings = settings;
     }
 
-    public int run(List<String> argv, Path workDir, RawEnvironment env, LongConsumer onStarted) {
-        SignalForwarder forwarder = SignalForwarder.install(settings);
+    /** Spawns the app and supervises it in this JVM, which keeps its own signal handling (no QUIT, no real-time). */
+    public int run(Reaper reaper, List<String> argv, Path workDir, RawEnvironment env, LongConsumer onStarted) {
+        SignalForwarder forwarder = SignalForwarder.trap(settings);
         Terminal terminal = Terminal.ofLauncher();
         long startNanos = System.nanoTime();
         long pid = reaper.spawnWatched(() -> Posix.spawn(argv, workDir, env, true));
@@ -38,8 +39,50 @@ public final class Supervisor {
         // The pull's buffers and parsers are garbage now: give the heap back for the app's whole life,
         // after the spawn so the app's start does not wait for it.
         System.gc();
+        return watch(reaper, pid, forwarder, terminal);
+    }
 
-        ChildExit exit = reaper.awaitMain();
+    /**
+     * Spawns the app, then replaces this JVM by the supervising one, which adopts it: the app starts as soon as it
+     * would in this JVM, and the supervisor's own start runs beside it. Until the exec, signals are forwarded from
+     * here; from the exec on, they wait, blocked, for the supervisor. An app that is gone before the exec (a short
+     * job) has nothing left to supervise: it is finished here and its code returned.
+     */
+    public int runHandingOver(Reaper reaper, SupervisorHandover handover, List<String> argv, Path workDir,
+            RawEnvironment env, LongConsumer onStarted) {
+        SignalForwarder forwarder = SignalForwarder.trap(settings);
+        Terminal terminal = Terminal.ofLauncher();
+        long startNanos = System.nanoTime();
+        long pid = reaper.spawnWatched(() -> Posix.spawn(argv, workDir, env, true));
+        onStarted.accept(startNanos);
+        terminal.handOver(pid);
+        forwarder.target(pid);
+        long deadline = forwarder.stopDeadlineNanos();
+        long graceLeft = deadline == 0 ? -1 : Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+        SupervisorArgs app = new SupervisorArgs(pid, terminal, settings, graceLeft);
+        Optional<ChildExit> exitedFirst = reaper.handOverUnlessExited(() -> handover.exec(app));
+        return finish(pid, exitedFirst.orElseThrow(), forwarder, terminal);
+    }
+
+    /** In the supervising JVM: takes over the app spawned before the handover, signals from the kernel's queue. */
+    static int adopt(SupervisorArgs app) {
+        Supervisor supervisor = new Supervisor(app.settings());
+        SignalForwarder forwarder = SignalForwarder.takeFromQueue(app.settings());
+        if (app.graceLeftMillis() >= 0) {
+            forwarder.continueGrace(Duration.ofMillis(app.graceLeftMillis()));
+        }
+        Reaper reaper = Reaper.adopting(app.appPid());
+        forwarder.target(app.appPid());
+        leaveStartingDirectory();
+        StartupPages.releaseSoon();
+        return supervisor.watch(reaper, app.appPid(), forwarder, app.terminal());
+    }
+
+    private int watch(Reaper reaper, long pid, SignalForwarder forwarder, Terminal terminal) {
+        return finish(pid, reaper.awaitMain(), forwarder, terminal);
+    }
+
+    private int finish(long pid, ChildExit exit, SignalForwarder forwarder, Terminal terminal) {
         LOG.debug("app pid {} exited: {}", pid, exit.shellCode());
         drainGroup(pid, forwarder.stopDeadlineNanos());
         terminal.takeBack();

@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,15 +31,18 @@ final class Terminal {
     /** struct termios is 60 bytes on Linux (x86-64 and arm64); kept as opaque bytes. */
     private static final long TERMIOS_BYTES = 64;
 
-    private static final MethodHandle ISATTY = Posix.handle("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle GETPGRP = Posix.handle("getpgrp", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle TCGETPGRP = Posix.handle("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle TCSETPGRP = Posix.handle("tcsetpgrp",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle TCGETATTR = Posix.handle("tcgetattr",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle TCSETATTR = Posix.handle("tcsetattr",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    /** Linked on first use: a supervisor without a terminal never needs them. */
+    private static final class Calls {
+        private static final MethodHandle ISATTY = Posix.handle("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        private static final MethodHandle GETPGRP = Posix.handle("getpgrp", FunctionDescriptor.of(JAVA_INT));
+        private static final MethodHandle TCGETPGRP = Posix.handle("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        private static final MethodHandle TCSETPGRP = Posix.handle("tcsetpgrp",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        private static final MethodHandle TCGETATTR = Posix.handle("tcgetattr",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        private static final MethodHandle TCSETATTR = Posix.handle("tcsetattr",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
 
     /** No terminal, or one the launcher does not hold in the foreground: nothing to hand over or take back. */
     static final Terminal NONE = new Terminal(null, 0);
@@ -57,15 +61,15 @@ final class Terminal {
      */
     static Terminal ofLauncher() {
         try (Arena arena = Arena.ofConfined()) {
-            if ((int) ISATTY.invokeExact(STDIN) != 1) {
+            if ((int) Calls.ISATTY.invokeExact(STDIN) != 1) {
                 return NONE;
             }
-            int ownGroup = (int) GETPGRP.invokeExact();
-            if ((int) TCGETPGRP.invokeExact(STDIN) != ownGroup) {
+            int ownGroup = (int) Calls.GETPGRP.invokeExact();
+            if ((int) Calls.TCGETPGRP.invokeExact(STDIN) != ownGroup) {
                 return NONE; // a background job of a shell, or a terminal that is not ours: leave it alone
             }
             MemorySegment termios = arena.allocate(TERMIOS_BYTES, 8);
-            boolean read = (int) TCGETATTR.invokeExact(STDIN, termios) == 0;
+            boolean read = (int) Calls.TCGETATTR.invokeExact(STDIN, termios) == 0;
             return new Terminal(read ? termios.toArray(JAVA_BYTE) : null, ownGroup);
         } catch (Throwable e) {
             LOG.debug("could not look at the terminal: {}", e.toString());
@@ -82,7 +86,7 @@ final class Terminal {
             return;
         }
         try {
-            if (!Posix.withSignalBlocked(SIGTTOU, () -> (int) TCSETPGRP.invokeExact(STDIN, (int) appGroup) == 0)) {
+            if (!Posix.withSignalBlocked(SIGTTOU, () -> (int) Calls.TCSETPGRP.invokeExact(STDIN, (int) appGroup) == 0)) {
                 LOG.debug("could not hand the terminal to the app's process group {}", appGroup);
                 return;
             }
@@ -108,16 +112,36 @@ final class Terminal {
                     MemorySegment.ofArray(settings));
             Posix.withSignalBlocked(SIGTTOU, () -> {
                 if (ownGroup > 0) {
-                    int ignored = (int) TCSETPGRP.invokeExact(STDIN, ownGroup);
+                    int ignored = (int) Calls.TCSETPGRP.invokeExact(STDIN, ownGroup);
                 }
                 if (termios != null) {
-                    int ignored = (int) TCSETATTR.invokeExact(STDIN, TCSADRAIN, termios);
+                    int ignored = (int) Calls.TCSETATTR.invokeExact(STDIN, TCSADRAIN, termios);
                 }
                 return null;
             });
         } catch (RuntimeException e) {
             LOG.debug("could not take the terminal back: {}", e.toString());
         }
+    }
+
+    /**
+     * This terminal as text for the supervising JVM's command line ({@code -} for none): the launcher's group and the
+     * settings to restore, as hex.
+     */
+    String encode() {
+        if (this == NONE) {
+            return "-";
+        }
+        return ownGroup + ":" + (settings == null ? "" : HexFormat.of().formatHex(settings));
+    }
+
+    static Terminal decode(String text) {
+        if (text.equals("-")) {
+            return NONE;
+        }
+        int colon = text.indexOf(':');
+        String hex = text.substring(colon + 1);
+        return new Terminal(hex.isEmpty() ? null : HexFormat.of().parseHex(hex), Integer.parseInt(text.substring(0, colon)));
     }
 
     /** Whether the process is stopped (state T in /proc/PID/stat, after the command name in parentheses). */

@@ -123,9 +123,10 @@ class RuntimeImagesE2EIT {
             try (AppContainer first = container(runtime, app, cache, port).start()) {
                 String body = first.awaitHttp(port, "/", Duration.ofSeconds(120));
                 assertTrue(body.startsWith(runtime.answer()), "unexpected answer: " + body);
-                // The launcher is PID 1, and everything runs as the image's unprivileged user.
-                assertTrue(engine.ok("exec", first.name(), "cat", "/proc/1/cmdline").contains("dev.launcher.cli.Main"),
-                        "PID 1 is not the launcher");
+                // PID 1 is the launcher, handed over to its supervising JVM after the pull, and everything runs as
+                // the image's unprivileged user.
+                assertTrue(engine.ok("exec", first.name(), "cat", "/proc/1/cmdline").contains(
+                        "dev.launcher.supervise.SupervisorMain"), "PID 1 is not the launcher's supervisor");
                 assertEquals("10001 10001", engine.ok("exec", first.name(), "sh", "-c", "echo $(id -u) $(stat -c %u /proc/1)").strip());
                 for (Digest layer : app.layers()) {
                     assertEquals(1, registry.blobGets(layer), "layer " + layer + " downloaded once by the first container");

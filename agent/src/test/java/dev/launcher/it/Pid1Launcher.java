@@ -49,9 +49,9 @@ import java.util.stream.Stream;
  */
 final class Pid1Launcher {
     /** Every signal the launcher forwards to its child in run mode, in the contract's order. */
-    static final List<String> FORWARDED = List.of("TERM", "INT", "HUP", "USR1", "USR2", "WINCH", "CONT", "TTIN", "TTOU",
-            "TRAP", "ABRT", "BUS", "PIPE", "ALRM", "STKFLT", "TSTP", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "IO", "PWR",
-            "SYS");
+    static final List<String> FORWARDED = List.of("TERM", "INT", "HUP", "QUIT", "USR1", "USR2", "WINCH", "CONT", "TTIN",
+            "TTOU", "TRAP", "ABRT", "PIPE", "ALRM", "STKFLT", "TSTP", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "IO", "PWR",
+            "SYS", "RTMIN", "RTMIN+6", "RTMAX");
 
     /** Linux signal numbers (the same on x86-64 and arm64), for reading /proc masks and for kill. */
     private static final Map<String, Integer> NUMBERS = Map.ofEntries(
@@ -61,7 +61,9 @@ final class Pid1Launcher {
             Map.entry("TERM", 15), Map.entry("STKFLT", 16), Map.entry("CHLD", 17), Map.entry("CONT", 18),
             Map.entry("TSTP", 20), Map.entry("TTIN", 21), Map.entry("TTOU", 22), Map.entry("URG", 23),
             Map.entry("XCPU", 24), Map.entry("XFSZ", 25), Map.entry("VTALRM", 26), Map.entry("PROF", 27),
-            Map.entry("WINCH", 28), Map.entry("IO", 29), Map.entry("PWR", 30), Map.entry("SYS", 31));
+            Map.entry("WINCH", 28), Map.entry("IO", 29), Map.entry("PWR", 30), Map.entry("SYS", 31),
+            // glibc's SIGRTMIN: the kernel's 32 and 33 are its own
+            Map.entry("RTMIN", 34), Map.entry("RTMIN+6", 40), Map.entry("RTMAX", 64));
 
     private final Map<String, String> env = new LinkedHashMap<>();
     private final List<String> args = new ArrayList<>();
@@ -269,6 +271,18 @@ final class Pid1Launcher {
             } catch (IOException e) {
                 return 0;
             }
+        }
+
+        /** Waits until the launcher has handed over to its supervising JVM (same pid), which adopted the app. */
+        void awaitSupervisor(Duration timeout) {
+            await("the launcher to hand over to its supervisor; " + describe(), timeout, () -> {
+                try {
+                    return Files.readString(Path.of("/proc", Long.toString(launcherPid()), "cmdline"))
+                            .contains("SupervisorMain");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
         }
 
         /** Waits until the launcher's stdout (where its child writes too) contains {@code text}. */
@@ -500,9 +514,10 @@ final class Pid1Launcher {
     }
 
     /** The names in a directory, sorted. */
+    /** The names in {@code dir}, but the hidden ones (the test apps' own readiness marks). */
     static List<String> list(Path dir) {
         try (Stream<Path> entries = Files.list(dir)) {
-            return entries.map(p -> p.getFileName().toString()).sorted().toList();
+            return entries.map(p -> p.getFileName().toString()).filter(name -> !name.startsWith(".")).sorted().toList();
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {
