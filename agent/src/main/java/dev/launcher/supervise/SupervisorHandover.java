@@ -82,6 +82,8 @@ public final class SupervisorHandover {
                 "-Xlog:disable", "-Xlog:all=warning:stderr",
                 "-XX:+UnlockDiagnosticVMOptions", "-XX:-DisplayVMOutput", "-XX:+DisplayVMOutputToStderr",
                 "-XX:ErrorFile=/tmp/launcher-hs_err-%p.log",
+                // As bin/launcher: a starting JVM deletes /tmp/.java_pid<its pid>, which may be another process's.
+                "-XX:+DisableAttachMechanism",
                 "--enable-native-access=ALL-UNNAMED");
     }
 }

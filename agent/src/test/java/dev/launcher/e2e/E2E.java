@@ -54,6 +54,15 @@ final class E2E {
         imagesBuilt = true;
     }
 
+    /**
+     * PID 1's VmRSS and private memory (Private_Clean + Private_Dirty of smaps_rollup) in a running container, once
+     * it has settled a second: a figure printed for the README, not a timed assertion.
+     */
+    static String residentMemory(ContainerEngine engine, String container) {
+        return engine.ok("exec", container, "sh", "-c", "sleep 1; awk '/VmRSS/ {r = $2} END {printf \"VmRSS %d kB, \", r}'"
+                + " /proc/1/status; awk '/^Private_/ {p += $2} END {printf \"private %d kB\", p}' /proc/1/smaps_rollup").strip();
+    }
+
     static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
