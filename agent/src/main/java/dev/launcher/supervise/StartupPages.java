@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gives back the file pages the supervising JVM's start mapped in: most of libjvm's code (class loading, linking,
- * bytecode generation for the FFM calls), the runtime's module image and class data it read, about 15 of 30 MB
- * resident. The supervisor then sleeps for the app's whole life and touches a small part of them again; the kernel
- * maps those back from the page cache on demand, as it would after reclaiming them under memory pressure.
+ * bytecode generation for the FFM calls), the runtime's module image and class data it read: 45 MB resident
+ * before, 28 MB after. The supervisor then sleeps for the app's whole life and touches a small part of them
+ * again; the kernel maps those back from the page cache on demand, as it would after reclaiming them under memory
+ * pressure.
  *
  * <p>Only mappings that are read-only, backed by a file and hold no private copy of a page are dropped
  * (madvise MADV_DONTNEED): such a page is exactly the file's content, so dropping it loses nothing. A read-only

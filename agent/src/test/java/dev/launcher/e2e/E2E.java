@@ -59,7 +59,8 @@ final class E2E {
      * it has settled a second: a figure printed for the README, not a timed assertion.
      */
     static String residentMemory(ContainerEngine engine, String container) {
-        return engine.ok("exec", container, "sh", "-c", "sleep 1; awk '/VmRSS/ {r = $2} END {printf \"VmRSS %d kB, \", r}'"
+        return engine.ok("exec", container, "sh", "-c", "sleep 1; printf '%s: ' \"$(cat /proc/1/comm)\";"
+                + " awk '/VmRSS/ {r = $2} END {printf \"VmRSS %d kB, \", r}'"
                 + " /proc/1/status; awk '/^Private_/ {p += $2} END {printf \"private %d kB\", p}' /proc/1/smaps_rollup").strip();
     }
 

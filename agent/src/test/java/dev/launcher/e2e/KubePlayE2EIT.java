@@ -59,7 +59,8 @@ class KubePlayE2EIT {
             String appContainer = appContainerOf(engine, deployment);
             String body = HttpProbe.awaitOk(port, "/", Duration.ofSeconds(60), () -> true, () -> podLogs(engine, appContainer));
             assertTrue(body.startsWith("node-http 1.0.0"), body);
-            System.err.printf("e2e: %s, PID 1 (the launcher's supervisor) %s%n", deployment, E2E.residentMemory(engine, appContainer));
+            // The launcher's supervisor where the launcher is the entrypoint; the app itself where an init container pulled.
+            System.err.printf("e2e: %s, PID 1 of the app container, %s%n", deployment, E2E.residentMemory(engine, appContainer));
             return podLogs(engine, appContainer);
         } finally {
             engine.run(Duration.ofMinutes(2), "kube", "down", manifest.toString());

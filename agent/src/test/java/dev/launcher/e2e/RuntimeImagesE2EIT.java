@@ -127,7 +127,7 @@ class RuntimeImagesE2EIT {
                 // the image's unprivileged user.
                 assertTrue(engine.ok("exec", first.name(), "cat", "/proc/1/cmdline").contains(
                         "dev.launcher.supervise.SupervisorMain"), "PID 1 is not the launcher's supervisor");
-                System.err.printf("e2e: %s after a cold pull, PID 1 (the launcher's supervisor) %s%n", runtime,
+                System.err.printf("e2e: %s after a cold pull, PID 1 %s%n", runtime.image(),
                         E2E.residentMemory(engine, first.name()));
                 assertEquals("10001 10001", engine.ok("exec", first.name(), "sh", "-c", "echo $(id -u) $(stat -c %u /proc/1)").strip());
                 for (Digest layer : app.layers()) {
