@@ -416,8 +416,7 @@ public final class Posix {
         check("posix_spawnattr_setsigmask", call("posix_spawnattr_setsigmask",
                 () -> (int) SpawnCalls.ATTR_SETSIGMASK.invokeExact(attr, empty)));
         // sigfillset leaves out glibc's internal signals 32 and 33; KILL and STOP cannot be changed anyway.
-        MemorySegment all = arena.allocate(SIGSET_BYTES, 8);
-        check("sigfillset", zeroOrEinval(call("sigfillset", () -> (int) SignalSets.SIGFILLSET.invokeExact(all))));
+        MemorySegment all = fullSignalSet(arena);
         for (int sig : new int[] {SIGKILL, SIGSTOP}) {
             check("sigdelset", zeroOrEinval(call("sigdelset", () -> (int) SignalSets.SIGDELSET.invokeExact(all, sig))));
         }

@@ -66,13 +66,13 @@ public final class Reaper {
      * needs to reap the app, so the app's exit status is never taken in the instant before the exec: it stays for the
      * supervisor.
      */
-    public Optional<ChildExit> handOverUnlessExited(Runnable handOver) {
+    public ChildExit handOverUnlessExited(Runnable handOver) {
         synchronized (spawnLock) {
             if (!mainExit.isDone()) {
                 Posix.reap(mainPid).ifPresent(mainExit::complete);
             }
             if (mainExit.isDone()) {
-                return Optional.of(awaitMain());
+                return awaitMain();
             }
             handOver.run();
             throw new IllegalStateException("the handover returned");

@@ -3,7 +3,6 @@ package dev.launcher.supervise;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -28,18 +27,12 @@ public final class Supervisor {
 
     /** Spawns the app and supervises it in this JVM, which keeps its own signal handling (no QUIT, no real-time). */
     public int run(Reaper reaper, List<String> argv, Path workDir, RawEnvironment env, LongConsumer onStarted) {
-        SignalForwarder forwarder = SignalForwarder.trap(settings);
-        Terminal terminal = Terminal.ofLauncher();
-        long startNanos = System.nanoTime();
-        long pid = reaper.spawnWatched(() -> Posix.spawn(argv, workDir, env, true));
-        onStarted.accept(startNanos);
-        terminal.handOver(pid);
-        forwarder.target(pid);
+        Started app = start(reaper, argv, workDir, env, onStarted);
         leaveStartingDirectory();
         // The pull's buffers and parsers are garbage now: give the heap back for the app's whole life,
         // after the spawn so the app's start does not wait for it.
         System.gc();
-        return watch(reaper, pid, forwarder, terminal);
+        return finish(app.pid(), reaper.awaitMain(), app.forwarder(), app.terminal());
     }
 
     /**
@@ -50,6 +43,18 @@ public final class Supervisor {
      */
     public int runHandingOver(Reaper reaper, SupervisorHandover handover, List<String> argv, Path workDir,
             RawEnvironment env, LongConsumer onStarted) {
+        Started app = start(reaper, argv, workDir, env, onStarted);
+        long deadline = app.forwarder().stopDeadlineNanos();
+        long graceLeft = deadline == 0 ? -1 : Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+        SupervisorArgs adopted = new SupervisorArgs(app.pid(), app.terminal(), settings, graceLeft);
+        ChildExit exitedFirst = reaper.handOverUnlessExited(() -> handover.exec(adopted, env));
+        return finish(app.pid(), exitedFirst, app.forwarder(), app.terminal());
+    }
+
+    /** The app running in its own group, holding the terminal, with signals trapped here and forwarded to it. */
+    private record Started(long pid, SignalForwarder forwarder, Terminal terminal) {}
+
+    private Started start(Reaper reaper, List<String> argv, Path workDir, RawEnvironment env, LongConsumer onStarted) {
         SignalForwarder forwarder = SignalForwarder.trap(settings);
         Terminal terminal = Terminal.ofLauncher();
         long startNanos = System.nanoTime();
@@ -57,11 +62,7 @@ public final class Supervisor {
         onStarted.accept(startNanos);
         terminal.handOver(pid);
         forwarder.target(pid);
-        long deadline = forwarder.stopDeadlineNanos();
-        long graceLeft = deadline == 0 ? -1 : Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
-        SupervisorArgs app = new SupervisorArgs(pid, terminal, settings, graceLeft);
-        Optional<ChildExit> exitedFirst = reaper.handOverUnlessExited(() -> handover.exec(app));
-        return finish(pid, exitedFirst.orElseThrow(), forwarder, terminal);
+        return new Started(pid, forwarder, terminal);
     }
 
     /** In the supervising JVM: takes over the app spawned before the handover, signals from the kernel's queue. */
@@ -75,11 +76,7 @@ public final class Supervisor {
         forwarder.target(app.appPid());
         leaveStartingDirectory();
         StartupPages.releaseSoon();
-        return supervisor.watch(reaper, app.appPid(), forwarder, app.terminal());
-    }
-
-    private int watch(Reaper reaper, long pid, SignalForwarder forwarder, Terminal terminal) {
-        return finish(pid, reaper.awaitMain(), forwarder, terminal);
+        return supervisor.finish(app.appPid(), reaper.awaitMain(), forwarder, app.terminal());
     }
 
     private int finish(long pid, ChildExit exit, SignalForwarder forwarder, Terminal terminal) {

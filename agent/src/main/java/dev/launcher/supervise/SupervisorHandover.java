@@ -38,8 +38,8 @@ public final class SupervisorHandover {
         return Files.isExecutable(java) ? Optional.of(new SupervisorHandover(java, classPath)) : Optional.empty();
     }
 
-    /** Replaces this JVM by the supervisor of the app it spawned; returns only by throwing. */
-    void exec(SupervisorArgs app) {
+    /** Replaces this JVM by the supervisor of the app it spawned, with the app's environment; returns only by throwing. */
+    void exec(SupervisorArgs app, RawEnvironment env) {
         List<String> argv = new ArrayList<>();
         argv.add(java.toString());
         argv.addAll(jvmFlags());
@@ -48,7 +48,7 @@ public final class SupervisorHandover {
         // The app has its own copy of stdout by now; the supervisor's own goes to stderr from its first instruction,
         // so that even a crash report of its JVM (HotSpot prints those on stdout) stays off the app's output.
         Posix.stdoutToStderr();
-        Posix.execveHoldingSignals(java.toString(), argv, RawEnvironment.current());
+        Posix.execveHoldingSignals(java.toString(), argv, env);
         throw new IllegalStateException("execve returned");
     }
 
