@@ -15,10 +15,10 @@ import dev.launcher.resolve.PlatformSelector;
 import dev.launcher.resolve.ResolvedArtifact;
 import dev.launcher.error.LauncherException;
 import dev.launcher.supervise.Posix;
-import dev.launcher.supervise.ProcessRole;
 import dev.launcher.supervise.RawEnvironment;
 import dev.launcher.supervise.Reaper;
 import dev.launcher.supervise.Supervisor;
+import dev.launcher.supervise.SupervisionSetup;
 import dev.launcher.supervise.SupervisorHandover;
 import dev.launcher.unpack.CachedLayerTrees;
 import java.nio.file.Path;
@@ -63,9 +63,9 @@ public final class Launcher {
      * with 143, and the cache's shutdown hook removes our temp files.
      */
     public int run() {
-        ProcessRole.takeUpReaping();
-        Reaper reaper = Reaper.start();
+        SupervisionSetup setup = SupervisionSetup.begin();
         Path appDir = config.artifactToPull().isPresent() ? prepare() : assembledAppDir();
+        Reaper reaper = setup.awaitReaper();
         return switch (config.mode()) {
             case INIT -> 0;
             case EXEC -> {

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
 import sun.misc.Signal;
@@ -167,6 +168,17 @@ public final class Posix {
      * -Xint): each group below is linked on first use (a holder class is initialised when first touched), so a
      * supervisor that only waits and forwards never links spawn's dozen calls.
      */
+    /**
+     * Links what spawning the app needs (and the subreaper call): about 60 ms in all, the first downcall alone 40,
+     * which a caller can spend on a thread of its own while the app dir is prepared.
+     */
+    static void linkSpawnCalls() {
+        // Reading a holder's field initialises the holder, which links its calls.
+        Objects.requireNonNull(SubreaperCalls.PRCTL);
+        Objects.requireNonNull(SpawnCalls.POSIX_SPAWN);
+        Objects.requireNonNull(SignalSets.SIGFILLSET);
+    }
+
     private static final class SubreaperCalls {
         /** int prctl(int option, ...): the four unsigned longs are variadic. */
         private static final MethodHandle PRCTL = LINKER.downcallHandle(LIBC.findOrThrow("prctl"),

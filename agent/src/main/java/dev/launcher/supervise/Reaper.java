@@ -1,10 +1,12 @@
 package dev.launcher.supervise;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,6 +91,20 @@ public final class Reaper {
             mainPid = pid;
             spawned.release();
             return pid;
+        }
+    }
+
+    /** The app's exit if it comes within {@code patience}. */
+    Optional<ChildExit> awaitMain(Duration patience) {
+        try {
+            return Optional.of(mainExit.get(patience.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("reaper failed", e.getCause());
         }
     }
 

@@ -12,6 +12,7 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,11 @@ final class Terminal {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
         private static final MethodHandle TCSETATTR = Posix.handle("tcsetattr",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
+    /** Links the terminal calls now, rather than when the app is spawned. */
+    static void linkCalls() {
+        Objects.requireNonNull(Calls.ISATTY);
     }
 
     /** No terminal, or one the launcher does not hold in the foreground: nothing to hand over or take back. */
