@@ -6,7 +6,9 @@ import dev.launcher.oci.Descriptor;
 import dev.launcher.oci.Digest;
 import dev.launcher.oci.ImageManifest;
 import dev.launcher.pack.DirectoryPacker;
+import dev.launcher.oci.Reference;
 import dev.launcher.push.ArtifactPusher;
+import dev.launcher.push.PackRecords;
 import dev.launcher.push.ManifestWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,7 +27,8 @@ import java.util.Map;
  *   <li>a cold pull of a tag from a registry ({@link TrainingRegistry} on loopback) in init mode: oras-java,
  *       the JDK's HTTP client, Jackson, hashing, the streaming unpack (commons-compress) and the assembly;
  *   <li>a warm start of the same artifact, now cached and pinned by digest, in run mode: no registry, the
- *       cached manifest and tree, a fresh app dir, and supervising {@code true}.
+ *       cached manifest and tree, a fresh app dir, and supervising {@code true};
+ *   <li>two pushes of a directory, the second of it unchanged, and the parsing of a push's command line.
  * </ol>
  * (Two run-mode starts would share one reaper, and the second would see the first app's exit.) The build
  * stays offline: the registry is in this process.
@@ -48,6 +51,7 @@ public final class AotTraining {
             env.put("LAUNCHER_INSECURE", registry.hostPort());
             start(env, "init", repository + ":1", dir.resolve("app-pull"));
             start(env, "run", repository + "@" + artifact.manifest(), dir.resolve("app-run"));
+            push(registry.hostPort(), dir);
         }
         System.exit(0);
     }
@@ -61,6 +65,29 @@ public final class AotTraining {
         if (exit != 0) {
             System.err.println("AOT training: the " + mode + " start of " + ref + " exited " + exit);
             System.exit(exit);
+        }
+    }
+
+    /**
+     * A push of a directory, as the developer loop makes it, twice: the first packs and uploads, the second finds the
+     * directory unchanged. The command line is parsed too: building picocli's model is most of a push's start.
+     */
+    private static void push(String hostPort, Path dir) throws IOException {
+        Path source = Files.createDirectories(dir.resolve("push/app/lib"));
+        Files.writeString(source.resolve("index.js"), "console.log('pushed by the AOT training run')\n");
+        // A directory changed within the last 2 s is never taken for unchanged (TreeFingerprint): let it settle, so
+        // that the second push takes the path of an unchanged one.
+        try {
+            Thread.sleep(2_100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Path records = dir.resolve("push-records");
+        String ref = hostPort + "/aot/pushed:1";
+        Main.commandLine("push").parseArgs("push", "--insecure", hostPort, ref, source.getParent().toString());
+        var settings = new ConfigResolver(Map.of("LAUNCHER_INSECURE", hostPort)).registrySettings(ConfigResolver.Flags.NONE);
+        for (int i = 0; i < 2; i++) {
+            new ArtifactPusher(settings, PackRecords.in(records)).push(Reference.parse(ref), List.of(source.getParent()));
         }
     }
 

@@ -5,8 +5,11 @@ import dev.launcher.config.ConfigResolver;
 import dev.launcher.supervise.RawEnvironment;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,7 +19,6 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Pulls an app shipped as an OCI artifact, verifies it by digest, caches it and runs it.",
-        subcommands = {RunCommand.class, PullCommand.class, PushCommand.class, CacheCommand.class},
         footer = {"", "Without a subcommand, 'run' is assumed. Exit codes: see the README."})
 public final class Main {
     private static final Set<String> TOP_LEVEL = Set.of("run", "pull", "push", "cache", "help", "-h", "--help", "-V", "--version");
@@ -29,7 +31,8 @@ public final class Main {
         if (args.length == 0) {
             return runFromEnvironment();
         }
-        return commandLine().execute(withDefaultSubcommand(args));
+        String[] withSubcommand = withDefaultSubcommand(args);
+        return commandLine(withSubcommand[0]).execute(withSubcommand);
     }
 
     /**
@@ -45,11 +48,30 @@ public final class Main {
         }
     }
 
+    /** Every subcommand, for help and for tests. */
     static CommandLine commandLine() {
+        return commandLine("help");
+    }
+
+    /**
+     * Picocli builds the model of every subcommand it is given, by reflection: for a push that was 0.1 s. So a
+     * known subcommand gets only its own; anything else (help, a typo) gets them all, to list them.
+     */
+    static CommandLine commandLine(String subcommand) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(new FailureHandler());
         cli.setParameterExceptionHandler(new FailureHandler());
-        cli.addSubcommand("help", new CommandLine.HelpCommand());
+        Map<String, Supplier<Object>> all = new LinkedHashMap<>();
+        all.put("run", RunCommand::new);
+        all.put("pull", PullCommand::new);
+        all.put("push", PushCommand::new);
+        all.put("cache", CacheCommand::new);
+        if (all.containsKey(subcommand)) {
+            cli.addSubcommand(subcommand, all.get(subcommand).get());
+        } else {
+            all.forEach((name, command) -> cli.addSubcommand(name, command.get()));
+            cli.addSubcommand("help", new CommandLine.HelpCommand());
+        }
         return cli;
     }
 

@@ -3,6 +3,7 @@ package dev.launcher.cli;
 import dev.launcher.config.ConfigResolver;
 import dev.launcher.oci.Reference;
 import dev.launcher.push.ArtifactPusher;
+import dev.launcher.push.PackRecords;
 import dev.launcher.supervise.RawEnvironment;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,9 +27,10 @@ final class PushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var resolver = new ConfigResolver(RawEnvironment.current().text());
+        var environment = RawEnvironment.current().text();
+        var resolver = new ConfigResolver(environment);
         Reference ref = Reference.parse(reference);
-        var pusher = new ArtifactPusher(resolver.registrySettings(options.flags(null, null)));
+        var pusher = new ArtifactPusher(resolver.registrySettings(options.flags(null, null)), PackRecords.fromEnvironment(environment));
         System.out.println(pusher.push(ref, paths));
         return 0;
     }

@@ -13,9 +13,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Just enough of the registry API for the AOT training run to pull an artifact over loopback, so the cache
- * records the classes of a real pull (HTTP client, oras-java, the streaming unpack) and not only those of
- * a warm start. Plain HTTP, anonymous, one request per connection; serves the blobs it was given by digest
+ * Just enough of the registry API for the AOT training run to pull an artifact over loopback and push one, so the
+ * cache records the classes of a real pull (HTTP client, oras-java, the streaming unpack) and a real push, and not
+ * only those of a warm start. Plain HTTP, anonymous, one request per connection; serves the blobs it was given by digest
  * and the manifest under one tag. Not a test double: nothing is verified against it.
  */
 final class TrainingRegistry implements AutoCloseable {
@@ -52,14 +52,22 @@ final class TrainingRegistry implements AutoCloseable {
     private void answer(Socket socket) throws IOException {
         var in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
         String request = in.readLine();
-        while (true) { // headers: none matter here
+        int length = 0;
+        while (true) { // headers: only the length of an upload matters here
             String line = in.readLine();
             if (line == null || line.isEmpty()) {
                 break;
             }
+            if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                length = Integer.parseInt(line.substring(15).strip());
+            }
         }
         String[] parts = request == null ? new String[0] : request.split(" ");
         if (parts.length < 2) {
+            return;
+        }
+        if (parts[0].equals("POST") || parts[0].equals("PUT")) {
+            accept(socket, parts[0], parts[1], in, length);
             return;
         }
         boolean head = parts[0].equals("HEAD");
@@ -89,6 +97,33 @@ final class TrainingRegistry implements AutoCloseable {
         if (!head) {
             out.write(body);
         }
+        out.flush();
+    }
+
+    /** An upload, as `launcher push` makes it: POST opens it, PUT ?digest= stores a blob, PUT a manifest stores that. */
+    private void accept(Socket socket, String method, String path, BufferedReader in, int length) throws IOException {
+        char[] chars = new char[length];
+        int read = 0;
+        while (read < length) {
+            int n = in.read(chars, read, length - read);
+            if (n < 0) {
+                return;
+            }
+            read += n;
+        }
+        byte[] body = new String(chars).getBytes(StandardCharsets.ISO_8859_1);
+        String answer;
+        if (method.equals("POST")) {
+            answer = "HTTP/1.1 202 Accepted\r\nLocation: " + path + "upload\r\n";
+        } else if (path.contains("?digest=")) {
+            blobs.put(path.substring(path.indexOf("?digest=") + 8), body);
+            answer = "HTTP/1.1 201 Created\r\n";
+        } else {
+            blobs.put(Digest.sha256(body).toString(), body);
+            answer = "HTTP/1.1 201 Created\r\nDocker-Content-Digest: " + Digest.sha256(body) + "\r\n";
+        }
+        OutputStream out = socket.getOutputStream();
+        out.write((answer + "Content-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
     }
 

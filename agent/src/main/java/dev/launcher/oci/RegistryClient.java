@@ -26,9 +26,10 @@ import land.oras.exception.OrasException;
 
 /**
  * The only class that touches oras-java. It is used for what oras-java does well: reference routing and
- * registries.conf, credentials from docker config.json and credential helpers, and pushing. Pulls do not
+ * registries.conf, and credentials from docker config.json and credential helpers. Pulls and pushes do not
  * go through its HTTP client, which has no retries, no {@code Range}, no timeout on a stalled body and no
- * size cap on what it reads into memory; {@code dev.launcher.registry} does those GETs.
+ * size cap on what it reads into memory, and whose push loads BouncyCastle (0.4 s of every push);
+ * {@code dev.launcher.registry} does those requests.
  */
 public final class RegistryClient {
     private final RegistrySettings settings;
@@ -67,18 +68,6 @@ public final class RegistryClient {
             boolean plainHttp = settings.isInsecure(ref.registry()) || routed.isInsecure(registry);
             return URI.create((plainHttp ? "http://" : "https://") + path.apply(routed, registry));
         });
-    }
-
-    public void pushBlob(Reference ref, Path file) {
-        call("upload a blob to", ref, () -> registry(ref).pushBlob(containerRef(ref), file, Map.of()));
-    }
-
-    /** Pushes the exact manifest bytes under the reference's tag; returns their digest. */
-    public Digest pushManifest(Reference ref, byte[] manifestJson) {
-        Digest digest = Digest.sha256(manifestJson);
-        call("push the manifest to", ref, () -> registry(ref)
-                .pushManifest(containerRef(ref), Manifest.fromJson(new String(manifestJson, StandardCharsets.UTF_8))));
-        return digest;
     }
 
     private ContainerRef containerRef(Reference ref) {

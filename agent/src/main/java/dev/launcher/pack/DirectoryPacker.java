@@ -55,6 +55,17 @@ public final class DirectoryPacker {
     }
 
     /**
+     * What the bytes of a layer depend on besides the tree itself: this packer's format and its settings. Raise
+     * {@code FORMAT} with any change to the bytes packing gives: a push reuses the layer an unchanged directory gave
+     * before only while this is the same.
+     */
+    public String identity() {
+        return "launcher-packer " + FORMAT + " mtime " + mtime.toInstant();
+    }
+
+    private static final int FORMAT = 1;
+
+    /**
      * Entries get {@code SOURCE_DATE_EPOCH} as mtime when it is set, as reproducible build
      * tooling expects, and otherwise 1970-01-01: a constant, because the time of packing would
      * make every push a new digest.

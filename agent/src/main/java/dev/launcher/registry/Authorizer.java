@@ -73,7 +73,7 @@ final class Authorizer {
                 "and its bearer challenge names no token server (realm)"));
         StringBuilder query = new StringBuilder();
         challenge.parameter("service").ifPresent(s -> query.append("service=").append(encode(s)).append('&'));
-        query.append("scope=").append(encode(challenge.parameter("scope").orElse(scope.pullScope())));
+        query.append("scope=").append(encode(challenge.parameter("scope").orElse(scope.tokenScope())));
         URI tokenUri = URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
         HttpRequest.Builder request = HttpRequest.newBuilder(tokenUri).GET().timeout(idle);
         // The token server is where the registry sends credentials, on whatever host it lives.
@@ -124,7 +124,7 @@ final class Authorizer {
     }
 
     private static String key(URI uri, Scope scope) {
-        return origin(uri) + " " + scope.repository();
+        return origin(uri) + " " + scope.tokenScope();
     }
 
     static String origin(URI uri) {

@@ -23,7 +23,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * GET against a registry the way a pull in a production cluster needs it: failures a moment later may
+ * Requests to a registry the way a pull (or a push) in a production cluster needs them: failures a moment later may
  * not repeat (5xx, 429, 408, a refused or reset connection, a stall) are retried with backoff, honouring
  * {@code Retry-After}, until the attempts or the deadline run out; answers that will not change (404,
  * credentials refused twice) fail at once. Redirects are followed by hand so that {@code Authorization}
@@ -61,12 +61,22 @@ public final class RegistryHttp {
      *     UNREACHABLE (no connection, TLS, or an answer no retry changes)
      */
     public RegistryResponse get(URI uri, Map<String, String> headers, Scope scope, String what) {
+        return send(RegistryRequest.get(uri, headers), scope, what, Set.of());
+    }
+
+    /**
+     * Sends {@code request}, retrying what may pass, as {@link #get}; returns a 2xx response, or one whose status
+     * is in {@code accepted} (a HEAD's 404), with its body open. A request with a body is sent again whole on a
+     * retry or redirect.
+     */
+    public RegistryResponse send(RegistryRequest request, Scope scope, String what, Set<Integer> accepted) {
         long started = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             Failure failure;
+            URI uri = request.uri();
             try {
-                RegistryResponse response = exchange(uri, headers, scope);
-                if (response.status() / 100 == 2) {
+                RegistryResponse response = exchange(request, scope);
+                if (response.status() / 100 == 2 || accepted.contains(response.status())) {
                     return response;
                 }
                 failure = failureOf(response);
@@ -132,32 +142,36 @@ public final class RegistryHttp {
     }
 
     /** One attempt: the request, its redirects, and one renewal of credentials if they were refused. */
-    private RegistryResponse exchange(URI uri, Map<String, String> headers, Scope scope) throws IOException {
+    private RegistryResponse exchange(RegistryRequest request, Scope scope) throws IOException {
+        URI uri = request.uri();
         Optional<String> authorization = authorizer.current(uri, scope);
-        RegistryResponse response = followRedirects(uri, headers, authorization);
+        RegistryResponse response = followRedirects(request, authorization);
         if (!isDenied(response.status())) {
             return response;
         }
         Optional<AuthChallenge> challenge = AuthChallenge.parse(response.header("WWW-Authenticate"));
         String detail = detail(response);
         String renewed = authorizer.renew(uri, scope, challenge, response.status(), detail);
-        response = followRedirects(uri, headers, Optional.of(renewed));
+        response = followRedirects(request, Optional.of(renewed));
         if (isDenied(response.status())) {
             int status = response.status();
             String again = detail(response);
             throw new LauncherException(ExitCode.AUTH_DENIED, "registry " + uri.getAuthority() + " denied access (HTTP "
                     + status + again + ") even after authenticating again: check the credentials in docker config.json"
-                    + " (DOCKER_CONFIG) or the credential helper, and that they may pull this repository");
+                    + " (DOCKER_CONFIG) or the credential helper, and that they may " + scope.actions().replace(",", " and ")
+                    + " this repository");
         }
         return response;
     }
 
-    private RegistryResponse followRedirects(URI uri, Map<String, String> headers, Optional<String> authorization)
+    private RegistryResponse followRedirects(RegistryRequest registryRequest, Optional<String> authorization)
             throws IOException {
+        URI uri = registryRequest.uri();
         URI current = uri;
         for (int hop = 0; ; hop++) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(current).GET().timeout(idle);
-            headers.forEach(request::header);
+            HttpRequest.Builder request = HttpRequest.newBuilder(current).method(registryRequest.method(),
+                    registryRequest.body().open()).timeout(idle);
+            registryRequest.headers().forEach(request::header);
             if (authorization.isPresent() && Authorizer.origin(current).equals(Authorizer.origin(uri))) {
                 request.header("Authorization", authorization.get());
             }

@@ -50,7 +50,7 @@ public final class RegistryReader {
         return http;
     }
 
-    private static HttpClient httpClient(RegistrySettings settings) {
+    static HttpClient httpClient(RegistrySettings settings) {
         Duration connect = settings.idleTimeout().compareTo(Duration.ofSeconds(10)) < 0
                 ? settings.idleTimeout() : Duration.ofSeconds(10);
         // HTTP/1.1: one connection per layer, no HTTP/2 flow-control window between a big blob and the socket.
@@ -127,7 +127,7 @@ public final class RegistryReader {
 
     private Scope scope(Reference ref, URI uri) {
         Supplier<Optional<String>> credentials = new Memo<>(() -> routes.basicCredentials(ref));
-        return new Scope(repositoryOf(uri, ref), credentials);
+        return Scope.pull(repositoryOf(uri, ref), credentials);
     }
 
     /** The repository as the registry API names it (after registries.conf rewrites): what a token is for. */
@@ -144,7 +144,7 @@ public final class RegistryReader {
     }
 
     /** Looks the credentials up at most once, and only if a registry asks. */
-    private static final class Memo<T> implements Supplier<T> {
+    static final class Memo<T> implements Supplier<T> {
         private final Supplier<T> source;
         private T value;
 

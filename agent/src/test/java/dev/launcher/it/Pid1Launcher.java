@@ -6,6 +6,7 @@ import dev.launcher.assemble.AppAssembler;
 import dev.launcher.oci.Reference;
 import dev.launcher.oci.RegistrySettings;
 import dev.launcher.push.ArtifactPusher;
+import dev.launcher.push.PackRecords;
 import dev.launcher.testing.TestRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -505,7 +506,7 @@ final class Pid1Launcher {
      */
     static String push(TestRegistry registry, String repoAndTag, Path dockerConfig, Path... dirs) {
         RegistrySettings settings = new RegistrySettings(Set.of(registry.hostPort()), null, dockerConfig);
-        return new ArtifactPusher(settings).push(Reference.parse(registry.reference(repoAndTag)), List.of(dirs)).toString();
+        return new ArtifactPusher(settings, PackRecords.none()).push(Reference.parse(registry.reference(repoAndTag)), List.of(dirs)).toString();
     }
 
     /** A concurrent run's result, with its assertion failure rethrown as it was. */

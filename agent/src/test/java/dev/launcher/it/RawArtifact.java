@@ -2,8 +2,10 @@ package dev.launcher.it;
 
 import dev.launcher.oci.Digest;
 import dev.launcher.oci.Reference;
+import dev.launcher.oci.ImageManifest;
 import dev.launcher.oci.RegistryClient;
 import dev.launcher.oci.RegistrySettings;
+import dev.launcher.registry.RegistryWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,14 +41,15 @@ final class RawArtifact {
 
     /** Pushes to an insecure registry and returns "host/repo@sha256:…". */
     String push(String hostPort, String repoAndTag, Path work) throws IOException {
-        var client = new RegistryClient(new RegistrySettings(Set.of(hostPort), null, null));
+        var settings = new RegistrySettings(Set.of(hostPort), null, null);
+        var client = new RegistryWriter(new RegistryClient(settings), settings);
         Reference ref = Reference.parse(hostPort + "/" + repoAndTag);
         StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                 + "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + Digest.sha256("{}".getBytes()) + "\",\"size\":2},\"layers\":[");
-        client.pushBlob(ref, Files.writeString(Files.createTempFile(work, "config", ""), "{}"));
+        client.pushBlob(ref, Digest.sha256("{}".getBytes()), Files.writeString(Files.createTempFile(work, "config", ""), "{}"));
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
-            client.pushBlob(ref, Files.write(Files.createTempFile(work, "layer", ""), layer.bytes()));
+            client.pushBlob(ref, layer.digest(), Files.write(Files.createTempFile(work, "layer", ""), layer.bytes()));
             json.append(i == 0 ? "" : ",").append("{\"mediaType\":\"").append(layer.mediaType()).append("\",\"digest\":\"")
                     .append(layer.digest()).append("\",\"size\":").append(layer.bytes().length);
             if (!layer.annotations().isEmpty()) {
@@ -56,7 +59,7 @@ final class RawArtifact {
             json.append("}");
         }
         json.append("]}");
-        Digest digest = client.pushManifest(ref, json.toString().getBytes(StandardCharsets.UTF_8));
+        Digest digest = client.pushManifest(ref, json.toString().getBytes(StandardCharsets.UTF_8), ImageManifest.OCI_MANIFEST);
         return ref.withDigest(digest).toString();
     }
 
