@@ -326,6 +326,27 @@ footprint() {
     "-" "<= 60 MB" "$(yesno le "$l" $((60 * 1024)))"
 }
 
+# Assembly of the node app from a warm cache into a fresh app dir, in link mode against copy mode: the
+# median of the launcher's own "stage assemble" line over the runs.
+assemble_node() {
+  make_node
+  local env="ARTIFACT=$registry/$tag/node-http:1 LAUNCHER_INSECURE=$registry LAUNCHER_CACHE=$work/asm-cache RUNARGS=true"
+  env $env LAUNCHER_APP_DIR="$work/asm-cache/apps/warm" "$launcher" 2>/dev/null   # fill the cache
+  local mode i ms=()
+  for mode in link copy; do
+    env $env LAUNCHER_ASSEMBLY=$mode LAUNCHER_APP_DIR="$work/asm-cache/apps/$mode" "$launcher" 2>/dev/null  # links/ made once
+    : > "$work/asm-$mode"
+    for i in $(seq "$light"); do
+      rm -rf "$work/asm-cache/apps/$mode"
+      env $env LAUNCHER_ASSEMBLY=$mode LAUNCHER_APP_DIR="$work/asm-cache/apps/$mode" "$launcher" 2>&1 >/dev/null |
+        grep -o 'stage assemble [0-9]*' | awk '{print $3}' >> "$work/asm-$mode"
+    done
+    ms+=("$(sort -n "$work/asm-$mode" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)] / 1000}')")
+  done
+  row "node app assembly, warm cache, fresh app dir (LAUNCHER_ASSEMBLY=link)" "$(secs "${ms[0]}")" "the same in copy mode" \
+    "$(secs "${ms[1]}")" "$(ratio "${ms[0]}" "${ms[1]}")" "<= 150 ms" "$(yesno le "${ms[0]}" 0.15)"
+}
+
 # Push of the node app after a one-file change (each run writes a new version.txt first), JVM start
 # included, against the same push packing everything (LAUNCHER_PUSH_RECORDS=off).
 push_one_change() {
@@ -474,6 +495,7 @@ else
 fi
 scenario "exec mode" "no JVM left" exec_mode
 scenario "footprint" "<= 60 MB" footprint
+scenario "node app assembly" "<= 150 ms" assemble_node
 scenario "push after a one-file change" "<= 0.6 s" push_one_change
 scenario "deploy cycle" "<= 0.1x" deploy_cycle
 

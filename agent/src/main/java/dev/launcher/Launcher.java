@@ -110,7 +110,7 @@ public final class Launcher {
             try {
                 List<Path> trees = pullLayers(cache, registry, artifact);
                 clock.time("assemble", () -> {
-                    new AppAssembler().assemble(trees, config.appDir(), artifact.pinned().toString());
+                    new AppAssembler().assemble(trees, config.appDir(), artifact.pinned().toString(), config.assembly());
                     return config.appDir();
                 });
                 return config.appDir();

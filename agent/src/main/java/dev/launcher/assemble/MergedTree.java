@@ -98,6 +98,27 @@ final class MergedTree implements AutoCloseable {
         }));
     }
 
+    /** As {@link #copyFile}, but a hard link to the file's read-only copy in {@code links} where that copy is intact. */
+    void linkFile(String rel, Path source, PosixFileAttributes attributes, LinkSource links) throws IOException {
+        Path path = path(rel);
+        if (Files.exists(path, NOFOLLOW_LINKS)) {
+            awaitCopies();
+            place(rel, target -> linkOrCopy(rel, source, target, attributes, links));
+            return;
+        }
+        queuedCopies.add(copierFor(rel).submit(() -> {
+            linkOrCopy(rel, source, path, attributes, links);
+            return null;
+        }));
+    }
+
+    private static void linkOrCopy(String rel, Path source, Path target, PosixFileAttributes attributes, LinkSource links)
+            throws IOException {
+        if (!links.link(rel, attributes, target)) {
+            copy(source, target, attributes, SparseFiles.hasHoles(source, attributes.size()));
+        }
+    }
+
     private ExecutorService copierFor(String rel) {
         if (copiers == null) {
             var threads = Thread.ofPlatform().name("copy-", 0).daemon().factory();

@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * blobs/&lt;alg&gt;/&lt;hex&gt;                       verified blobs, named by the digest actually computed
  * trees/&lt;alg&gt;/&lt;hex&gt;/tree/                one unpacked tree per layer key
  * trees/&lt;alg&gt;/&lt;hex&gt;/index                what that tree held when it was published ({@link TreeIndex})
+ * trees/&lt;alg&gt;/&lt;hex&gt;/links/               read-only copies of its files, made for the first app dir assembled
+ *                                              in link mode (LAUNCHER_ASSEMBLY=link), which hard-links to them
  * trees/&lt;alg&gt;/&lt;hex&gt;/verified             boots in which its content was read back and matched the index
  * layers/&lt;alg&gt;/&lt;hex&gt;/                     trees of launchers before the index: never used, removed when unused
  * refs/&lt;registry&gt;/&lt;repo path&gt;/_tags/&lt;tag&gt;   the digest a tag last resolved to
@@ -91,6 +93,11 @@ public record CachePaths(Path root) {
     /** The unpacked layer inside a layer entry, published or still in a temp dir. */
     public static Path treeIn(Path layerEntry) {
         return layerEntry.resolve("tree");
+    }
+
+    /** Read-only copies of the tree's files that app dirs assembled in link mode hard-link to. */
+    public static Path linksIn(Path layerEntry) {
+        return layerEntry.resolve("links");
     }
 
     /** The index of the tree beside it. */

@@ -72,6 +72,7 @@ public final class ConfigResolver {
                 path(pickOr(flags.appDir(), "LAUNCHER_APP_DIR", DEFAULT_APP_DIR), "LAUNCHER_APP_DIR"),
                 registrySettings(flags),
                 mode,
+                AssemblyMode.parse(pick(null, "LAUNCHER_ASSEMBLY")),
                 new SupervisorSettings(grace(pick(flags.grace(), "LAUNCHER_GRACE")),
                         ExitRemap.parse(pick(flags.exitRemap(), "LAUNCHER_EXIT_REMAP")),
                         flags.signalGroup() != null ? flags.signalGroup() : truthy("LAUNCHER_SIGNAL_GROUP")));

@@ -20,6 +20,7 @@ public record LauncherConfig(
         Path appDir,
         RegistrySettings registries,
         LauncherMode mode,
+        AssemblyMode assembly,
         SupervisorSettings supervision) {
     public LauncherConfig {
         command = List.copyOf(command);

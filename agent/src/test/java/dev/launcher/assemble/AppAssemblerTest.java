@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.launcher.config.AssemblyMode;
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
 import dev.launcher.unpack.LayerUnpacker;
@@ -31,12 +32,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AppAssemblerTest {
-    private static final FileTime OLD = FileTime.from(Instant.parse("2019-05-06T07:08:09Z"));
+    static final FileTime OLD = FileTime.from(Instant.parse("2019-05-06T07:08:09Z"));
 
     @TempDir
     Path tmp;
 
-    private final AppAssembler assembler = new AppAssembler();
+    final AppAssembler assembler = new AppAssembler();
 
     // ---- merging ------------------------------------------------------------------------
 
@@ -386,24 +387,29 @@ class AppAssemblerTest {
 
     // ---- helpers ------------------------------------------------------------------------
 
-    private Path layer(String name) throws IOException {
-        return Files.createDirectories(tmp.resolve("cache").resolve(name));
+    /** A layer tree as the cache keeps it: {@code tree/} in an entry of its own, where link mode puts {@code links/}. */
+    Path layer(String name) throws IOException {
+        return Files.createDirectories(tmp.resolve("cache").resolve(name).resolve("tree"));
     }
 
-    private Path assemble(Path... layers) {
+    AssemblyMode mode() {
+        return AssemblyMode.COPY;
+    }
+
+    Path assemble(Path... layers) {
         Path app = tmp.resolve("app");
-        assembler.assemble(List.of(layers), app, "sha256:test");
+        assembler.assemble(List.of(layers), app, "sha256:test", mode());
         return app;
     }
 
-    private static void write(Path root, String rel, String content) throws IOException {
+    static void write(Path root, String rel, String content) throws IOException {
         Path path = root.resolve(rel);
         Files.createDirectories(path.getParent());
         Files.writeString(path, content);
     }
 
     /** Regular files below {@code root} and their content; whiteouts, symlinks and the marker must not be among them. */
-    private static Map<String, String> contents(Path root) throws IOException {
+    static Map<String, String> contents(Path root) throws IOException {
         Map<String, String> files = new TreeMap<>();
         try (var paths = Files.walk(root)) {
             for (Path path : (Iterable<Path>) paths::iterator) {
@@ -417,7 +423,7 @@ class AppAssemblerTest {
         return files;
     }
 
-    private static Object fileKey(Path path) throws IOException {
+    static Object fileKey(Path path) throws IOException {
         return Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW_LINKS).fileKey();
     }
 

@@ -2,6 +2,7 @@ package dev.launcher.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.launcher.oci.Digest;
@@ -94,6 +95,49 @@ class RuntimeImagesE2EIT {
             AppContainer.Stopped stopped = container.stop(GRACE_SECONDS + 20);
             assertEquals(0, stopped.exitCode(), "tini passes on the app's exit code after stop:\n" + stopped.logs());
             assertTrue(stopped.logs().contains(node.stopLine()), "the app ran its own stop:\n" + stopped.logs());
+        } finally {
+            engine.run("volume", "rm", "-f", cache);
+        }
+    }
+
+    @Test
+    void inLinkModeTheAppDirLinksToReadOnlyCopiesTheAppCannotWrite() throws IOException {
+        // LAUNCHER_ASSEMBLY=link: no file is copied per start. Hard links cannot cross mounts, so the app dir is a
+        // directory of the cache volume. The image's user owns the cache, so it could chmod a copy (README, "Assembly
+        // modes"); what it cannot do is write one as it is.
+        var app = TestApps.nodeHttp(registry, "link", "1.0.0", work);
+        ContainerEngine engine = ContainerEngine.get();
+        String cache = E2E.unique("e2e-cache");
+        try {
+            for (int run = 1; run <= 2; run++) { // a cold start, then one from the cache
+                String appDir = "/var/cache/launcher/apps/" + run;
+                Runtime node = new Runtime("localhost/runtime-node", "node server.js",
+                        Map.of("LAUNCHER_ASSEMBLY", "link", "LAUNCHER_APP_DIR", appDir), "node-http 1.0.0", "stopped");
+                int port = E2E.freePort();
+                try (AppContainer container = container(node, app, cache, port).start()) {
+                    String body = container.awaitHttp(port, "/", Duration.ofSeconds(120));
+                    assertTrue(body.startsWith(node.answer()), "unexpected answer: " + body);
+                    String[] links = engine.ok("exec", container.name(), "stat", "-c", "%h %a", appDir + "/server.js").strip().split(" ");
+                    assertTrue(Integer.parseInt(links[0]) >= 2, "a link to the copy beside the layer tree: " + links[0] + " names");
+                    assertEquals("444", links[1], "read-only");
+                    ProcessRun.Result write = engine.run("exec", container.name(), "sh", "-c", "echo x >> " + appDir + "/server.js");
+                    assertNotEquals(0, write.exitCode(), "the app wrote into a shared copy: " + write);
+                    assertTrue(write.stderr().contains("Permission denied"), write.toString());
+                    System.err.printf("e2e: link mode, start %d: %s%n", run, container.logs().lines()
+                            .filter(l -> l.contains("stage assemble")).findFirst().orElse("(no assemble line)"));
+                    stopsCleanly(node, container);
+                }
+            }
+            // With the image's own /app volume, another mount: copied, and said so.
+            Runtime node = new Runtime("localhost/runtime-node", "node server.js", Map.of("LAUNCHER_ASSEMBLY", "link"),
+                    "node-http 1.0.0", "stopped");
+            int port = E2E.freePort();
+            try (AppContainer container = container(node, app, cache, port).start()) {
+                container.awaitHttp(port, "/", Duration.ofSeconds(120));
+                assertEquals("1 644", engine.ok("exec", container.name(), "stat", "-c", "%h %a", "/app/server.js").strip());
+                assertTrue(container.logs().contains("Hard links cannot cross mounts"), container.logs());
+                stopsCleanly(node, container);
+            }
         } finally {
             engine.run("volume", "rm", "-f", cache);
         }
