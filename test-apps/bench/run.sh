@@ -207,14 +207,15 @@ cold_node() {
 # (8 containers on one node sharing the cache volume). Wall time against one launcher alone, and the
 # registry log must show each blob fetched once per run however many launchers wanted it.
 eight_at_once() {
+  local mode=${1:-copy}
   make_big
-  cat > "$work/eight.sh" <<EOF
+  cat > "$work/eight-$mode.sh" <<EOF
 #!/usr/bin/env bash
 # 8 launchers at once on one cache; fails when any of them fails.
 pids=()
 for i in 1 2 3 4 5 6 7 8; do
   ARTIFACT=$registry/$tag/big:1 LAUNCHER_INSECURE=$registry LAUNCHER_CACHE=$work/shared-cache \\
-    LAUNCHER_APP_DIR=$work/shared-app\$i RUNARGS=true $launcher 2>/dev/null &
+    LAUNCHER_APP_DIR=$work/shared-app\$i LAUNCHER_ASSEMBLY=$mode RUNARGS=true $launcher 2>/dev/null &
   pids+=(\$!)
 done
 rc=0
@@ -222,21 +223,21 @@ for p in "\${pids[@]}"; do wait "\$p" || rc=1; done
 exit \$rc
 EOF
   local clean="rm -rf $work/shared-cache $work/shared-app*"
-  bench alone --runs "$heavy" --prepare "$clean" \
-    -n alone "env ARTIFACT=$registry/$tag/big:1 LAUNCHER_INSECURE=$registry LAUNCHER_CACHE=$work/shared-cache LAUNCHER_APP_DIR=$work/shared-app0 RUNARGS=true $launcher"
+  bench alone-$mode --runs "$heavy" --prepare "$clean" \
+    -n alone "env ARTIFACT=$registry/$tag/big:1 LAUNCHER_INSECURE=$registry LAUNCHER_CACHE=$work/shared-cache LAUNCHER_APP_DIR=$work/shared-app0 LAUNCHER_ASSEMBLY=$mode RUNARGS=true $launcher"
   # Only the 8-at-once runs are in the registry log from here on.
   local from; from=$(wc -l < "$work/registry.log")
-  bench eight --runs "$heavy" --prepare "$clean" -n eight "bash $work/eight.sh"
+  bench eight-$mode --runs "$heavy" --prepare "$clean" -n eight "bash $work/eight-$mode.sh"
   bash -c "$clean"
   # One line per layer blob: "digest-prefix GETs-per-run"; "fetched once" when every figure is 1.
   local per_blob once
   per_blob=$(tail -n +"$((from + 1))" "$work/registry.log" | grep -o "\"GET /v2/$tag/big/blobs/sha256:[0-9a-f]*" | sort | uniq -c |
     awk -v runs="$heavy" '{printf "%s%s %g", (NR>1 ? ", " : ""), substr($3, length($3) - 63, 12), $1 / runs} END {print ""}')
   once=$(awk -F', ' '{for (i = 1; i <= NF; i++) { split($i, f, " "); if (f[2] != 1) bad = 1 }} END {print (NF && !bad) ? "yes" : "no"}' <<< "$per_blob")
-  note "8 at once, blob GETs per run (digest prefix, GETs): $per_blob"
+  note "8 at once ($mode mode), blob GETs per run (digest prefix, GETs): $per_blob"
   local a e
-  a=$(medians "$work/alone.json"); e=$(medians "$work/eight.json")
-  row "8 launchers at once, one empty cache, 200 MB artifact" "$(secs "$e")" "one launcher alone" "$(secs "$a")" \
+  a=$(medians "$work/alone-$mode.json"); e=$(medians "$work/eight-$mode.json")
+  row "8 launchers at once, one empty cache, 200 MB artifact ($mode mode)" "$(secs "$e")" "one launcher alone" "$(secs "$a")" \
     "$(ratio "$e" "$a")" "<= 1.5x; each blob fetched once" \
     "wall: $(yesno le "$e" "$(python3 -c "print($a*1.5)")"); fetched once: $once"
 }
@@ -433,26 +434,37 @@ answer "$port_p"
 step "until it answers"
 echo "$steps" >> "$work/deploy-image.steps"
 EOF
+  # The same in link mode, the app dir a directory of the cache volume (hard links cannot cross mounts).
+  sed -e "s|-e LAUNCHER_INSECURE=|-e LAUNCHER_ASSEMBLY=link -e LAUNCHER_APP_DIR=/var/cache/launcher/apps/deploy -e LAUNCHER_INSECURE=|" \
+    -e "s|\$tag-launcher|\$tag-linked|g; s|deploy-launcher.steps|deploy-linked.steps|" \
+    "$work/deploy-launcher.sh" > "$work/deploy-linked.sh"
   # Between runs: stop the previous container (its log kept for the stage lines); for the peer also
   # empty its clean storage.
   local prep_l="! podman container exists $tag-launcher || podman logs $tag-launcher > $work/deploy-launcher.log 2>&1; podman rm -f -v $tag-launcher > /dev/null 2>&1 || true"
+  prep_l+="; ! podman container exists $tag-linked || podman logs $tag-linked > $work/deploy-linked.log 2>&1; podman rm -f -v $tag-linked > /dev/null 2>&1 || true"
   local prep_p="$clean_podman rm -af > /dev/null 2>&1 || true; $clean_podman system reset -f > /dev/null 2>&1 || true; rm -rf $work/clean"
 
   # Seeds, untimed: the cache volume gets version 1 (the "previous version"); the registry gets the
   # base image's layers once, as it would have them from the previous release.
   log "deploy cycle: seeding version 1 (cache volume, base layers in the registry)"
-  bash "$work/deploy-launcher.sh"; bash -c "$prep_l"
+  bash "$work/deploy-launcher.sh"; bash -c "$prep_l"; bash "$work/deploy-linked.sh"; bash -c "$prep_l"
   bash "$work/deploy-image.sh"; bash -c "$prep_p"
 
-  bench deploy --runs "$heavy" --prepare "$prep_l" --prepare "$prep_p" --cleanup "$prep_l; $prep_p" \
+  bench deploy --runs "$heavy" --prepare "$prep_l" --prepare "$prep_l" --prepare "$prep_p" --cleanup "$prep_l; $prep_p" \
     -n launcher "bash $work/deploy-launcher.sh" \
+    -n linked "bash $work/deploy-linked.sh" \
     -n image "bash $work/deploy-image.sh"
   local m; read -r -a m <<< "$(medians "$work/deploy.json")"
   row "deploy cycle: one file changed until the new version answers" "$(secs "${m[0]}")" \
-    "podman build + push + pull on clean storage + run" "$(secs "${m[1]}")" \
-    "$(ratio "${m[0]}" "${m[1]}")" "<= 0.1x" "$(yesno le "${m[0]}" "$(python3 -c "print(${m[1]}*0.1)")")"
+    "podman build + push + pull on clean storage + run" "$(secs "${m[2]}")" \
+    "$(ratio "${m[0]}" "${m[2]}")" "<= 0.1x" "$(yesno le "${m[0]}" "$(python3 -c "print(${m[2]}*0.1)")")"
+  row "deploy cycle, link mode (app dir on the cache volume)" "$(secs "${m[1]}")" \
+    "podman build + push + pull on clean storage + run" "$(secs "${m[2]}")" \
+    "$(ratio "${m[1]}" "${m[2]}")" "<= 0.1x" "$(yesno le "${m[1]}" "$(python3 -c "print(${m[2]}*0.1)")")"
   note "deploy cycle, launcher steps of the last run: $(tail -n 1 "$work/deploy-launcher.steps" | sed 's/, $//')"
   note "deploy cycle, launcher stages in that container: $(stages "$work/deploy-launcher.log")"
+  note "deploy cycle in link mode, launcher steps of the last run: $(tail -n 1 "$work/deploy-linked.steps" | sed 's/, $//')"
+  note "deploy cycle in link mode, launcher stages in that container: $(stages "$work/deploy-linked.log")"
   note "deploy cycle, peer steps of the last run: $(tail -n 1 "$work/deploy-image.steps" | sed 's/, $//')"
 }
 
@@ -487,7 +499,8 @@ else
   scenario "cold start, one 200 MB incompressible layer" "<= 0.45x; <= 1.5x slowest stage" cold_big "$peer"
   scenario "cold start, node app" "<= 0.8x" cold_node "$peer"
 fi
-scenario "8 launchers at once" "<= 1.5x; each blob fetched once" eight_at_once
+scenario "8 launchers at once" "<= 1.5x; each blob fetched once" eight_at_once copy
+scenario "8 launchers at once, link mode" "<= 1.5x; each blob fetched once" eight_at_once link
 if command -v tini >/dev/null; then
   scenario "RSS supervising" "<= 32 MB" memory
 else
