@@ -14,7 +14,7 @@ import dev.launcher.resolve.ManifestResolver;
 import dev.launcher.resolve.PlatformSelector;
 import dev.launcher.resolve.ResolvedArtifact;
 import dev.launcher.error.LauncherException;
-import dev.launcher.supervise.Posix;
+import dev.launcher.supervise.PosixExec;
 import dev.launcher.supervise.RawEnvironment;
 import dev.launcher.supervise.Reaper;
 import dev.launcher.supervise.Supervisor;
@@ -70,8 +70,8 @@ public final class Launcher {
             case INIT -> 0;
             case EXEC -> {
                 clock.report("start", 0, "exec " + config.command().getFirst());
-                Posix.chdir(appDir);
-                Posix.execve(config.command().getFirst(), config.command(), RawEnvironment.current());
+                PosixExec.chdir(appDir);
+                PosixExec.execve(config.command().getFirst(), config.command(), RawEnvironment.current());
                 throw new IllegalStateException("execve returned");
             }
             case RUN -> supervise(appDir, reaper);

@@ -71,7 +71,7 @@ public final class Reaper {
     public ChildExit handOverUnlessExited(Runnable handOver) {
         synchronized (spawnLock) {
             if (!mainExit.isDone()) {
-                Posix.reap(mainPid).ifPresent(mainExit::complete);
+                PosixWait.reap(mainPid).ifPresent(mainExit::complete);
             }
             if (mainExit.isDone()) {
                 return awaitMain();
@@ -124,7 +124,7 @@ public final class Reaper {
         try {
             while (true) {
                 long appBefore = mainPid; // set only once the app exists: then "no children" means it was taken
-                Optional<ChildExit> exited = Posix.peekExited(true);
+                Optional<ChildExit> exited = PosixWait.peekExited(true);
                 if (exited.isEmpty()) {
                     checkMainIsOurs(appBefore);
                     awaitSpawn(); // no children at all yet
@@ -141,7 +141,7 @@ public final class Reaper {
     private void reapOrLeave(long pid) {
         synchronized (spawnLock) {
             if (pid == mainPid) {
-                Posix.reap(pid).ifPresent(mainExit::complete);
+                PosixWait.reap(pid).ifPresent(mainExit::complete);
                 return;
             }
             if (!jdkSpawns) {
@@ -156,7 +156,7 @@ public final class Reaper {
         // How long an unknown zombie is left for the JDK, in case it registers the pid just after spawning.
         pause(JdkChildren.canTell() ? 20 : 250);
         synchronized (spawnLock) {
-            if (Posix.peekExited(pid).isPresent() && !JdkChildren.owns(pid)) {
+            if (PosixWait.peekExited(pid).isPresent() && !JdkChildren.owns(pid)) {
                 reapOrphan(pid);
             }
         }
@@ -176,7 +176,7 @@ public final class Reaper {
     }
 
     private static void reapOrphan(long pid) {
-        Posix.reap(pid).ifPresent(orphan -> LOG.debug("reaped orphan pid {} ({})", orphan.pid(), orphan.shellCode()));
+        PosixWait.reap(pid).ifPresent(orphan -> LOG.debug("reaped orphan pid {} ({})", orphan.pid(), orphan.shellCode()));
     }
 
     /** The JDK's own spawns (credential helpers) do not signal: they are left to the JDK anyway. */

@@ -87,8 +87,8 @@ final class SignalForwarder {
     private void deliver(int sig) {
         try {
             // Once the app is gone, what is left of its group (workers draining) still gets the signal.
-            boolean group = settings.signalGroup() || !Posix.kill(pid, 0);
-            if (!Posix.kill(group ? -pid : pid, sig)) {
+            boolean group = settings.signalGroup() || !PosixSignals.kill(pid, 0);
+            if (!PosixSignals.kill(group ? -pid : pid, sig)) {
                 LOG.debug("signal {} found no process to deliver to", sig);
             }
         } catch (RuntimeException e) {
@@ -119,10 +119,10 @@ final class SignalForwarder {
                 return;
             }
             long target = pid;
-            if (target != 0 && Posix.processGroupAlive(target)) {
+            if (target != 0 && PosixSignals.processGroupAlive(target)) {
                 LOG.warn("the app did not stop within {} s of the stop signal; killing its process group",
                         settings.grace().toSeconds());
-                Posix.kill(-target, SIGKILL);
+                PosixSignals.kill(-target, SIGKILL);
             }
         });
     }

@@ -24,7 +24,7 @@ public final class SupervisionSetup {
         try {
             ProcessRole.takeUpReaping();
             Reaper started = Reaper.start();
-            Posix.linkSpawnCalls();
+            PosixSpawn.linkCalls();
             Terminal.linkCalls();
             reaper.complete(started);
         } catch (Throwable e) {

@@ -3,7 +3,6 @@ package dev.launcher.supervise;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -66,7 +65,7 @@ public final class Supervisor {
         SignalForwarder forwarder = SignalForwarder.trap(settings);
         Terminal terminal = Terminal.ofLauncher();
         long startNanos = System.nanoTime();
-        long pid = reaper.spawnWatched(() -> Posix.spawn(argv, workDir, env, true));
+        long pid = reaper.spawnWatched(() -> PosixSpawn.spawn(argv, workDir, env, true));
         onStarted.accept(startNanos);
         terminal.handOver(pid);
         forwarder.target(pid);
@@ -104,7 +103,7 @@ public final class Supervisor {
      */
     private static void leaveStartingDirectory() {
         try {
-            Posix.chdir(Path.of("/"));
+            PosixExec.chdir(Path.of("/"));
         } catch (RuntimeException e) {
             LOG.debug("could not move to /: {}", e.toString());
         }
@@ -116,21 +115,21 @@ public final class Supervisor {
      * whole grace, and a runtime's own shorter timeout then kills the container with 137 instead of the app's code.
      */
     private void drainGroup(long pgid, long stopDeadlineNanos) {
-        if (!Posix.processGroupAlive(pgid)) {
+        if (!PosixSignals.processGroupAlive(pgid)) {
             return;
         }
-        Posix.kill(-pgid, SIGTERM);
+        PosixSignals.kill(-pgid, SIGTERM);
         long deadline = stopDeadlineNanos != 0 ? stopDeadlineNanos : System.nanoTime() + settings.grace().toNanos();
         LOG.info("app exited; sent TERM to the rest of its process group, waiting up to {} s for it",
                 Math.max(0, (deadline - System.nanoTime()) / 1_000_000_000L));
-        while (Posix.processGroupAlive(pgid) && System.nanoTime() < deadline) {
+        while (PosixSignals.processGroupAlive(pgid) && System.nanoTime() < deadline) {
             sleep(20);
         }
-        if (Posix.processGroupAlive(pgid)) {
+        if (PosixSignals.processGroupAlive(pgid)) {
             LOG.warn("killing what is left of the app's process group after the grace period");
-            Posix.kill(-pgid, SIGKILL);
+            PosixSignals.kill(-pgid, SIGKILL);
             long killDeadline = System.nanoTime() + 2_000_000_000L;
-            while (Posix.processGroupAlive(pgid) && System.nanoTime() < killDeadline) {
+            while (PosixSignals.processGroupAlive(pgid) && System.nanoTime() < killDeadline) {
                 sleep(10);
             }
         }

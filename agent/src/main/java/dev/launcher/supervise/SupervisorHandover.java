@@ -47,8 +47,8 @@ public final class SupervisorHandover {
         argv.addAll(app.toArgs());
         // The app has its own copy of stdout by now; the supervisor's own goes to stderr from its first instruction,
         // so that even a crash report of its JVM (HotSpot prints those on stdout) stays off the app's output.
-        Posix.stdoutToStderr();
-        Posix.execveHoldingSignals(java.toString(), argv, env);
+        PosixExec.stdoutToStderr();
+        PosixExec.execveHoldingSignals(java.toString(), argv, env);
         throw new IllegalStateException("execve returned");
     }
 

@@ -92,12 +92,12 @@ final class Terminal {
             return;
         }
         try {
-            if (!Posix.withSignalBlocked(SIGTTOU, () -> (int) Calls.TCSETPGRP.invokeExact(STDIN, (int) appGroup) == 0)) {
+            if (!PosixSignals.withSignalBlocked(SIGTTOU, () -> (int) Calls.TCSETPGRP.invokeExact(STDIN, (int) appGroup) == 0)) {
                 LOG.debug("could not hand the terminal to the app's process group {}", appGroup);
                 return;
             }
             if (isStopped(appGroup)) {
-                Posix.kill(-appGroup, SIGCONT);
+                PosixSignals.kill(-appGroup, SIGCONT);
             }
         } catch (RuntimeException e) {
             LOG.debug("could not hand the terminal to the app: {}", e.toString());
@@ -116,7 +116,7 @@ final class Terminal {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment termios = settings == null ? null : arena.allocate(TERMIOS_BYTES, 8).copyFrom(
                     MemorySegment.ofArray(settings));
-            Posix.withSignalBlocked(SIGTTOU, () -> {
+            PosixSignals.withSignalBlocked(SIGTTOU, () -> {
                 if (ownGroup > 0) {
                     int ignored = (int) Calls.TCSETPGRP.invokeExact(STDIN, ownGroup);
                 }

@@ -15,8 +15,8 @@ public final class PosixProbe {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "no-children" -> {
-                System.out.println("peek " + Posix.peekExited(false).map(Object::toString).orElse("empty"));
-                System.out.println("block " + Posix.peekExited(true).map(Object::toString).orElse("empty"));
+                System.out.println("peek " + PosixWait.peekExited(false).map(Object::toString).orElse("empty"));
+                System.out.println("block " + PosixWait.peekExited(true).map(Object::toString).orElse("empty"));
             }
             case "execve" -> execve(Path.of(args[1]));
             default -> throw new IllegalArgumentException(args[0]);
@@ -26,10 +26,10 @@ public final class PosixProbe {
     /** chdir into dir, fail to exec two files there, then become a shell that reports on itself. */
     private static void execve(Path dir) throws Exception {
         Map<String, String> env = Map.of("PATH", "/usr/bin:/bin", "PROBE", "yes");
-        Posix.chdir(dir);
+        PosixExec.chdir(dir);
         for (String file : List.of("./missing", "./plain")) {
             try {
-                Posix.execve(file, List.of(file), env);
+                PosixExec.execve(file, List.of(file), env);
                 System.out.println(file + " returned");
             } catch (LauncherException e) {
                 System.out.println(file + " " + e.exitCode().code());
@@ -42,7 +42,7 @@ public final class PosixProbe {
         System.out.println("jvm SigBlk " + Procfs.status("/proc/thread-self/status", "SigBlk")
                 + " SigIgn " + Procfs.status("/proc/thread-self/status", "SigIgn")
                 + " fds " + Procfs.descriptors(Posix.getpid()).size());
-        Posix.execve("sh", List.of("sh", "-c",
+        PosixExec.execve("sh", List.of("sh", "-c",
                 "echo $$; echo replaced; exec sleep 30"),
                 env);
         leaked.close();

@@ -53,14 +53,14 @@ class PosixTest {
     void killAndReapLeftovers() {
         for (long pid : children) {
             if (Procfs.isChildOf(pid, Posix.getpid())) {
-                Posix.kill(pid, 9);
-                awaitValue("pid " + pid + " to be reaped", () -> Posix.reap(pid));
+                PosixSignals.kill(pid, 9);
+                awaitValue("pid " + pid + " to be reaped", () -> PosixWait.reap(pid));
             }
         }
     }
 
     private long spawn(List<String> argv, Map<String, String> env, boolean ownProcessGroup) {
-        long pid = Posix.spawn(argv, dir, env, ownProcessGroup);
+        long pid = PosixSpawn.spawn(argv, dir, env, ownProcessGroup);
         children.add(pid);
         return pid;
     }
@@ -73,7 +73,7 @@ class PosixTest {
     }
 
     private static ChildExit awaitExit(long pid) {
-        return awaitValue("pid " + pid + " to exit", () -> Posix.peekExited(pid));
+        return awaitValue("pid " + pid + " to exit", () -> PosixWait.peekExited(pid));
     }
 
     @Test
@@ -122,9 +122,9 @@ class PosixTest {
         String workText = new String(FileNames.absoluteBytes(work), StandardCharsets.UTF_8);
 
         List<Long> pids = List.of(
-                Posix.spawn(List.of("./naïve.sh", workText), work, ENV, true),
-                Posix.spawn(List.of("café"), work, Map.of("PATH", "bïn:/usr/bin:/bin"), true),
-                Posix.spawn(List.of(workText + "/bïn/café"), dir, ENV, true));
+                PosixSpawn.spawn(List.of("./naïve.sh", workText), work, ENV, true),
+                PosixSpawn.spawn(List.of("café"), work, Map.of("PATH", "bïn:/usr/bin:/bin"), true),
+                PosixSpawn.spawn(List.of(workText + "/bïn/café"), dir, ENV, true));
         children.addAll(pids);
         assertEquals(List.of(8, 9, 9), pids.stream().map(pid -> awaitExit(pid).status()).toList());
     }
@@ -136,7 +136,7 @@ class PosixTest {
         try {
             Thread spawner = Thread.ofPlatform().start(() -> {
                 try {
-                    ThreadSignals.block(Posix.signalNumber("TERM"), Posix.signalNumber("USR1"), 40);
+                    ThreadSignals.block(PosixSignals.signalNumber("TERM"), PosixSignals.signalNumber("USR1"), 40);
                     String ours = "SigBlk " + Procfs.status("/proc/thread-self/status", "SigBlk")
                             + " SigIgn " + Procfs.status("/proc/thread-self/status", "SigIgn");
                     outcome.set(List.of(ours, spawnAndAwaitExec(List.of("sleep", "30"), ENV, true)));
@@ -211,7 +211,7 @@ class PosixTest {
         assertExit(ExitCode.NOT_EXECUTABLE, "interpreter", List.of("./bad-interpreter"), ENV);
         assertExit(ExitCode.NOT_EXECUTABLE, "is not an executable file", List.of("tool"), Map.of("PATH", "bin"));
         // glibc's posix_spawn returned the exec errors itself and reaped the failed child: no zombie left.
-        assertEquals(Optional.empty(), Posix.peekExited(false));
+        assertEquals(Optional.empty(), PosixWait.peekExited(false));
     }
 
     private void assertExit(ExitCode expected, String messagePart, List<String> argv, Map<String, String> env) {
@@ -226,24 +226,24 @@ class PosixTest {
         long exits = spawn(List.of("sh", "-c", "exit 42"), ENV, true);
         long segfaults = spawn(List.of("sh", "-c", "kill -SEGV $$"), ENV, true);
         long killed = spawn(List.of("sleep", "30"), ENV, true);
-        assertTrue(Posix.kill(killed, 9));
+        assertTrue(PosixSignals.kill(killed, 9));
 
-        ChildExit exit = awaitValue("exit 42", () -> Posix.reap(exits));
+        ChildExit exit = awaitValue("exit 42", () -> PosixWait.reap(exits));
         assertEquals(new ChildExit(exits, false, 42), exit);
         assertEquals(42, exit.shellCode());
-        ChildExit segv = awaitValue("SIGSEGV", () -> Posix.reap(segfaults));
+        ChildExit segv = awaitValue("SIGSEGV", () -> PosixWait.reap(segfaults));
         assertEquals(new ChildExit(segfaults, true, 11), segv);
         assertEquals(139, segv.shellCode());
-        assertEquals(137, awaitValue("SIGKILL", () -> Posix.reap(killed)).shellCode());
-        assertEquals(Optional.empty(), Posix.reap(exits), "reaped already");
+        assertEquals(137, awaitValue("SIGKILL", () -> PosixWait.reap(killed)).shellCode());
+        assertEquals(Optional.empty(), PosixWait.reap(exits), "reaped already");
     }
 
     @Test
     void reapOfARunningChildReturnsEmptyAndLeavesIt() {
         long pid = spawn(List.of("sleep", "30"), ENV, true);
 
-        assertEquals(Optional.empty(), Posix.reap(pid));
-        assertEquals(Optional.empty(), Posix.peekExited(pid));
+        assertEquals(Optional.empty(), PosixWait.reap(pid));
+        assertEquals(Optional.empty(), PosixWait.peekExited(pid));
         assertTrue("RS".indexOf(Procfs.state(pid)) >= 0, "running or sleeping: " + Procfs.state(pid));
     }
 
@@ -252,27 +252,27 @@ class PosixTest {
         long pid = spawn(List.of("sh", "-c", "exit 3"), ENV, true);
         ChildExit expected = new ChildExit(pid, false, 3);
 
-        assertEquals(expected, awaitValue("an exited child", () -> Posix.peekExited(false)));
-        assertEquals(Optional.of(expected), Posix.peekExited(false), "still there");
-        assertEquals(Optional.of(expected), Posix.peekExited(pid));
-        assertEquals(Optional.of(expected), assertTimeoutPreemptively(Duration.ofSeconds(10), () -> Posix.peekExited(true)));
+        assertEquals(expected, awaitValue("an exited child", () -> PosixWait.peekExited(false)));
+        assertEquals(Optional.of(expected), PosixWait.peekExited(false), "still there");
+        assertEquals(Optional.of(expected), PosixWait.peekExited(pid));
+        assertEquals(Optional.of(expected), assertTimeoutPreemptively(Duration.ofSeconds(10), () -> PosixWait.peekExited(true)));
         assertEquals('Z', Procfs.state(pid), "a zombie until reaped");
 
-        assertEquals(Optional.of(expected), Posix.reap(pid));
+        assertEquals(Optional.of(expected), PosixWait.reap(pid));
         assertFalse(Procfs.exists(pid), "reaped");
-        assertEquals(Optional.empty(), Posix.peekExited(pid));
-        assertEquals(Optional.empty(), Posix.reap(pid));
+        assertEquals(Optional.empty(), PosixWait.peekExited(pid));
+        assertEquals(Optional.empty(), PosixWait.reap(pid));
     }
 
     @Test
     void peekAndReapOfSomeoneElsesProcessAreEmpty() {
         long notOurs = Procfs.ppid(Posix.getpid());
 
-        assertEquals(Optional.empty(), Posix.peekExited(notOurs));
-        assertEquals(Optional.empty(), Posix.reap(notOurs));
-        assertThrows(IllegalArgumentException.class, () -> Posix.reap(-1));
-        assertThrows(IllegalArgumentException.class, () -> Posix.reap(0));
-        assertThrows(IllegalArgumentException.class, () -> Posix.peekExited(0));
+        assertEquals(Optional.empty(), PosixWait.peekExited(notOurs));
+        assertEquals(Optional.empty(), PosixWait.reap(notOurs));
+        assertThrows(IllegalArgumentException.class, () -> PosixWait.reap(-1));
+        assertThrows(IllegalArgumentException.class, () -> PosixWait.reap(0));
+        assertThrows(IllegalArgumentException.class, () -> PosixWait.peekExited(0));
     }
 
     @Test
@@ -294,16 +294,16 @@ class PosixTest {
                 return found.size() == 3 && found.stream().allMatch(pid -> Procfs.comm(pid).equals(pid == leader ? "sh" : "sleep"))
                         ? Optional.of(found) : Optional.empty();
             });
-            assertTrue(Posix.processGroupAlive(leader));
+            assertTrue(PosixSignals.processGroupAlive(leader));
 
-            assertTrue(Posix.kill(-leader, Posix.signalNumber("TERM")));
+            assertTrue(PosixSignals.kill(-leader, PosixSignals.signalNumber("TERM")));
 
             for (long pid : members) {
                 assertEquals(new ChildExit(pid, true, 15), awaitValue("pid " + pid + " to die and be ours",
-                        () -> Posix.reap(pid)));
+                        () -> PosixWait.reap(pid)));
             }
-            assertFalse(Posix.processGroupAlive(leader));
-            assertFalse(Posix.kill(-leader, 0));
+            assertFalse(PosixSignals.processGroupAlive(leader));
+            assertFalse(PosixSignals.kill(-leader, 0));
         } finally {
             Posix.setChildSubreaper(false);
         }
@@ -314,11 +314,11 @@ class PosixTest {
         long leader = spawn(List.of("sh", "-c", "exit 0"), ENV, true);
         awaitExit(leader);
 
-        assertTrue(Posix.processGroupAlive(leader), "a zombie still holds its group");
-        Posix.reap(leader).orElseThrow();
-        assertFalse(Posix.processGroupAlive(leader));
-        assertThrows(IllegalArgumentException.class, () -> Posix.processGroupAlive(1));
-        assertThrows(IllegalArgumentException.class, () -> Posix.processGroupAlive(0));
+        assertTrue(PosixSignals.processGroupAlive(leader), "a zombie still holds its group");
+        PosixWait.reap(leader).orElseThrow();
+        assertFalse(PosixSignals.processGroupAlive(leader));
+        assertThrows(IllegalArgumentException.class, () -> PosixSignals.processGroupAlive(1));
+        assertThrows(IllegalArgumentException.class, () -> PosixSignals.processGroupAlive(0));
     }
 
     @Test
@@ -327,16 +327,16 @@ class PosixTest {
         try {
             assertTrue(Posix.isChildSubreaper());
             long sh = spawn(List.of("sh", "-c", "sleep 0.3 & exit 0"), ENV, true);
-            assertEquals(new ChildExit(sh, false, 0), awaitValue("sh to exit", () -> Posix.reap(sh)));
+            assertEquals(new ChildExit(sh, false, 0), awaitValue("sh to exit", () -> PosixWait.reap(sh)));
 
-            ChildExit orphan = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> Posix.peekExited(true)).orElseThrow();
+            ChildExit orphan = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> PosixWait.peekExited(true)).orElseThrow();
             children.add(orphan.pid());
 
             assertNotEquals(sh, orphan.pid());
             assertEquals("sleep", Procfs.comm(orphan.pid()));
             assertEquals(Posix.getpid(), Procfs.ppid(orphan.pid()));
             assertEquals(new ChildExit(orphan.pid(), false, 0), orphan);
-            assertEquals(Optional.of(orphan), Posix.reap(orphan.pid()));
+            assertEquals(Optional.of(orphan), PosixWait.reap(orphan.pid()));
         } finally {
             Posix.setChildSubreaper(false);
         }
@@ -346,12 +346,12 @@ class PosixTest {
     @Test
     void killOfAGoneProcessIsFalse() {
         long pid = spawn(List.of("sh", "-c", "exit 0"), ENV, true);
-        Posix.reap(awaitExit(pid).pid()).orElseThrow();
+        PosixWait.reap(awaitExit(pid).pid()).orElseThrow();
 
-        assertFalse(Posix.kill(pid, 0));
-        assertTrue(Posix.kill(Posix.getpid(), 0));
-        assertThrows(IllegalArgumentException.class, () -> Posix.kill(1L << 32, 0), "would be kill(0, 0)");
-        assertThrows(IllegalStateException.class, () -> Posix.kill(Posix.getpid(), 1000));
+        assertFalse(PosixSignals.kill(pid, 0));
+        assertTrue(PosixSignals.kill(Posix.getpid(), 0));
+        assertThrows(IllegalArgumentException.class, () -> PosixSignals.kill(1L << 32, 0), "would be kill(0, 0)");
+        assertThrows(IllegalStateException.class, () -> PosixSignals.kill(Posix.getpid(), 1000));
     }
 
     @Test
@@ -383,21 +383,21 @@ class PosixTest {
 
     @Test
     void chdirFailureSaysWhy() {
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> Posix.chdir(dir.resolve("missing")));
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> PosixExec.chdir(dir.resolve("missing")));
         assertTrue(e.getCause() instanceof NoSuchFileException, e.toString());
     }
 
     @Test
     void signalNames() {
-        assertEquals(15, Posix.signalNumber("TERM"));
-        assertEquals(15, Posix.signalNumber("SIGTERM"));
-        assertEquals(2, Posix.signalNumber("int"));
-        assertEquals(9, Posix.signalNumber("9"));
-        assertEquals(10, Posix.signalNumber("USR1"));
-        assertEquals(28, Posix.signalNumber("WINCH"));
-        assertThrows(IllegalArgumentException.class, () -> Posix.signalNumber("NOPE"));
-        assertThrows(IllegalArgumentException.class, () -> Posix.signalNumber("0"));
-        assertThrows(IllegalArgumentException.class, () -> Posix.signalNumber("65"));
+        assertEquals(15, PosixSignals.signalNumber("TERM"));
+        assertEquals(15, PosixSignals.signalNumber("SIGTERM"));
+        assertEquals(2, PosixSignals.signalNumber("int"));
+        assertEquals(9, PosixSignals.signalNumber("9"));
+        assertEquals(10, PosixSignals.signalNumber("USR1"));
+        assertEquals(28, PosixSignals.signalNumber("WINCH"));
+        assertThrows(IllegalArgumentException.class, () -> PosixSignals.signalNumber("NOPE"));
+        assertThrows(IllegalArgumentException.class, () -> PosixSignals.signalNumber("0"));
+        assertThrows(IllegalArgumentException.class, () -> PosixSignals.signalNumber("65"));
     }
 
     /** PosixProbe in a JVM of its own, its stdout read line by line, killed on close if still running. */
