@@ -64,6 +64,26 @@ final class E2E {
                 + " /proc/1/status; awk '/^Private_/ {p += $2} END {printf \"private %d kB\", p}' /proc/1/smaps_rollup").strip();
     }
 
+    /**
+     * Whether PID 1 of {@code container} became the launcher's supervising JVM within 30 s. The hand-over comes up to
+     * 250 ms after the app's spawn (a shorter job is finished without it), so an app may answer before it.
+     */
+    static boolean awaitSupervisor(ContainerEngine engine, String container) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (engine.ok("exec", container, "cat", "/proc/1/cmdline").contains("dev.launcher.supervise.SupervisorMain")) {
+                return true;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
     static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

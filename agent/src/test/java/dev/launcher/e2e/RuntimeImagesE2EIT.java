@@ -169,8 +169,7 @@ class RuntimeImagesE2EIT {
                 assertTrue(body.startsWith(runtime.answer()), "unexpected answer: " + body);
                 // PID 1 is the launcher, handed over to its supervising JVM after the pull, and everything runs as
                 // the image's unprivileged user.
-                assertTrue(engine.ok("exec", first.name(), "cat", "/proc/1/cmdline").contains(
-                        "dev.launcher.supervise.SupervisorMain"), "PID 1 is not the launcher's supervisor");
+                assertTrue(E2E.awaitSupervisor(engine, first.name()), "PID 1 did not become the launcher's supervisor");
                 System.err.printf("e2e: %s after a cold pull, PID 1 %s%n", runtime.image(),
                         E2E.residentMemory(engine, first.name()));
                 assertEquals("10001 10001", engine.ok("exec", first.name(), "sh", "-c", "echo $(id -u) $(stat -c %u /proc/1)").strip());
