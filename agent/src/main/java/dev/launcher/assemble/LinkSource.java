@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * a layer tree, in {@code links/} beside the tree in its cache entry, made once per node and layer.
  *
  * <p>Not the tree's own inodes: every link and unlink moves an inode's ctime, and the cache's check of a tree at each
- * start rests on ctimes ({@code dev.launcher.cache.TreeCheck}). So the tree stays as verified, and a copy is what
+ * start rests on ctimes ({@code dev.launcher.cache.tree.TreeCheck}). So the tree stays as verified, and a copy is what
  * the app dirs share. Each copy is checked when linked: its size, mtime and mode (the tree's, without write bits)
  * must be the tree file's. A copy that differs (an app that could write it did: root, or its owner after a chmod)
  * is not linked; that file is copied from the tree instead, and the whole {@code links/} is discarded after the

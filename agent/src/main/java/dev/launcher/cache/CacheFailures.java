@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * The advice is chosen from the failure, because "permission denied" and "read-only volume" need different fixes
  * from whoever runs the container.
  */
-final class CacheFailures {
+public final class CacheFailures {
     private static final String ELSEWHERE = "set " + CachePaths.ENV_VAR + " to a writable directory";
 
     private CacheFailures() {}
@@ -35,7 +35,7 @@ final class CacheFailures {
                 "interrupted while waiting for " + waitingFor + " (" + lockFile + "); nothing was changed, retry", cause);
     }
 
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         return switch (e) {
             case ClosedByInterruptException _ -> "interrupted";
             case AccessDeniedException _ -> "permission denied";

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * <pre>
  * blobs/&lt;alg&gt;/&lt;hex&gt;                       verified blobs, named by the digest actually computed
  * trees/&lt;alg&gt;/&lt;hex&gt;/tree/                one unpacked tree per layer key
- * trees/&lt;alg&gt;/&lt;hex&gt;/index                what that tree held when it was published ({@link TreeIndex})
+ * trees/&lt;alg&gt;/&lt;hex&gt;/index                what that tree held when it was published ({@link dev.launcher.cache.tree.TreeIndex})
  * trees/&lt;alg&gt;/&lt;hex&gt;/links/               read-only copies of its files, made for the first app dir assembled
  *                                              in link mode (LAUNCHER_ASSEMBLY=link), which hard-links to them
  * trees/&lt;alg&gt;/&lt;hex&gt;/verified             boots in which its content was read back and matched the index

@@ -1,5 +1,7 @@
 package dev.launcher.cache;
 
+import dev.launcher.cache.tree.ContentSums;
+import dev.launcher.cache.tree.TreeIndexer;
 import dev.launcher.error.LauncherException;
 import dev.launcher.oci.Digest;
 import java.io.IOException;
@@ -116,7 +118,8 @@ public final class CacheStore implements AutoCloseable {
 
     /**
      * The layer entry, if present; marks it used. Its tree is {@link CachePaths#treeIn}; check it with
-     * {@link TreeVerifier} before trusting it. Hold a {@link Lease} while reading it.
+     * {@link dev.launcher.cache.tree.TreeVerifier TreeVerifier} before trusting it. Hold a {@link Lease} while
+     * reading it.
      */
     public Optional<Path> layer(Digest digest) {
         return present(paths.layer(digest), true);
@@ -193,7 +196,7 @@ public final class CacheStore implements AutoCloseable {
             throw new IllegalArgumentException("not a layer entry with a tree: " + tempEntry);
         }
         try {
-            TreeIndexer.index(tree, bootId, written).write(CachePaths.indexIn(tempEntry));
+            TreeIndexer.writeIndex(tree, bootId, written, CachePaths.indexIn(tempEntry));
         } catch (IOException e) {
             throw CacheFailures.io("index the layer tree " + digest + " in", tree, e);
         }

@@ -2,6 +2,8 @@
  * The content-addressed cache on a volume that many launcher containers share at once.
  *
  * <p>Start at {@link dev.launcher.cache.CacheStore}; {@link dev.launcher.cache.CachePaths} documents the layout.
+ * This package is where things are stored; how a stored layer tree is known to be whole is
+ * {@link dev.launcher.cache.tree}'s.
  * The rules for callers:
  *
  * <ul>
@@ -12,7 +14,7 @@
  *       {@code newTempFile()/newLayerEntry()}, verify, publish. The lock only saves duplicate downloads; publishing is
  *       safe without it.
  *   <li>A layer tree is published with an index of what it holds, and checked against it before each use
- *       ({@link dev.launcher.cache.TreeVerifier}); a damaged one is removed with {@code discardLayer} under the
+ *       ({@link dev.launcher.cache.tree.TreeVerifier}); a damaged one is removed with {@code discardLayer} under the
  *       digest's lock and produced again.
  *   <li>Every I/O failure is a {@link dev.launcher.error.LauncherException} with exit 74 whose message names the
  *       path and what to do.

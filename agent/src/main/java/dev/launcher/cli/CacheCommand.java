@@ -4,7 +4,7 @@ import dev.launcher.cache.CacheEntry;
 import dev.launcher.cache.CacheGc;
 import dev.launcher.cache.CacheListing;
 import dev.launcher.cache.CacheStore;
-import dev.launcher.cache.CacheVerification;
+import dev.launcher.cache.tree.CacheVerification;
 import dev.launcher.config.ConfigResolver;
 import dev.launcher.error.ExitCode;
 import dev.launcher.supervise.RawEnvironment;

@@ -4,7 +4,7 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.WRITE;
 
-import dev.launcher.cache.ContentSums;
+import dev.launcher.cache.tree.ContentSums;
 import dev.launcher.error.LauncherException;
 import dev.launcher.fs.FileNames;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.launcher.unpack;
 
-import dev.launcher.cache.ContentSums;
+import dev.launcher.cache.tree.ContentSums;
 import dev.launcher.error.LauncherException;
 import dev.launcher.fs.FileNames;
 import java.io.IOException;

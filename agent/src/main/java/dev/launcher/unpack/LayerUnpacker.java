@@ -1,12 +1,11 @@
 package dev.launcher.unpack;
 
-import dev.launcher.cache.ContentSums;
+import dev.launcher.cache.tree.ContentSums;
 import dev.launcher.error.LauncherException;
 import dev.launcher.fs.FileNames;
 import dev.launcher.fs.NativeFiles;
 import dev.launcher.unpack.tar.SparseFragment;
 import dev.launcher.unpack.tar.TarEntry;
-import dev.launcher.unpack.tar.TarFormatException;
 import dev.launcher.unpack.tar.TarReader;
 import java.io.BufferedInputStream;
 import java.io.IOException;

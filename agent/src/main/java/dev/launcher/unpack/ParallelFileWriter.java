@@ -1,7 +1,7 @@
 package dev.launcher.unpack;
 
-import dev.launcher.cache.ContentSums;
 import dev.launcher.cache.Threads;
+import dev.launcher.cache.tree.ContentSums;
 import dev.launcher.error.LauncherException;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.launcher.cache.tree.IndexEdits;
+import dev.launcher.cache.tree.PublishedTrees;
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
 import dev.launcher.oci.Digest;
@@ -95,9 +97,8 @@ class CacheStoreTest {
 
         assertEquals(store.paths().layer(digest), published);
         assertEquals("#!/bin/sh\n", Files.readString(CachePaths.treeIn(published).resolve("bin/app")));
-        TreeIndex index = TreeIndex.read(CachePaths.indexIn(published));
-        assertEquals(List.of(".", "bin", "bin/app"), index.entries().stream().map(TreeEntry::path).toList());
-        assertEquals(store.bootId(), index.bootId());
+        assertEquals(List.of(".", "bin", "bin/app"), PublishedTrees.indexedPaths(published));
+        assertEquals(store.bootId(), IndexEdits.recordedBoot(published));
         assertFalse(Files.exists(entry));
         assertEquals(published, store.layer(digest).orElseThrow());
         assertTrue(store.blob(digest).isEmpty(), "a layer tree is not a blob");
@@ -310,7 +311,7 @@ class CacheStoreTest {
                 var layer = store.layer(digest);
                 if (layer.isPresent()) {
                     assertEquals(files, count(CachePaths.treeIn(layer.get())), "visible tree is incomplete");
-                    assertEquals(files + 1, TreeIndex.read(CachePaths.indexIn(layer.get())).entries().size(),
+                    assertEquals(files + 1, PublishedTrees.indexedPaths(layer.get()).size(),
                             "visible index is incomplete");
                     break;
                 }

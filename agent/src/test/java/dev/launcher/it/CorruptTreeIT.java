@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.launcher.cache.IndexEdits;
+import dev.launcher.cache.tree.IndexEdits;
 import dev.launcher.oci.Digest;
 import dev.launcher.testing.TestRegistry;
 import java.io.IOException;

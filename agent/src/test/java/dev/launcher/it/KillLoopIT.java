@@ -3,7 +3,7 @@ package dev.launcher.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.launcher.cache.PublishedTrees;
+import dev.launcher.cache.tree.PublishedTrees;
 import dev.launcher.testing.TestRegistry;
 import dev.launcher.unpack.TreeSnapshot;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.launcher.assemble.AppAssembler;
 import dev.launcher.cache.CachePaths;
 import dev.launcher.cache.CacheStore;
-import dev.launcher.cache.IndexEdits;
+import dev.launcher.cache.tree.IndexEdits;
 import dev.launcher.oci.Descriptor;
 import dev.launcher.oci.Digest;
 import java.io.ByteArrayInputStream;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.launcher.assemble.AppAssembler;
 import dev.launcher.cache.CacheStore;
 import dev.launcher.cache.CachePaths;
-import dev.launcher.cache.TreeVerifier;
+import dev.launcher.cache.tree.TreeVerifier;
 import dev.launcher.fs.NativeFiles;
 import dev.launcher.oci.Descriptor;
 import dev.launcher.oci.Digest;

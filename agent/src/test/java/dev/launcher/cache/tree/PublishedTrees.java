@@ -1,10 +1,15 @@
-package dev.launcher.cache;
+package dev.launcher.cache.tree;
 
+import dev.launcher.cache.CachePaths;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
-/** For tests outside this package: whether a published layer entry's index describes its tree exactly. */
+/**
+ * For tests outside this package: what a published layer entry's index lists, and whether it describes its tree
+ * exactly.
+ */
 public final class PublishedTrees {
     private PublishedTrees() {}
 
@@ -16,5 +21,10 @@ public final class PublishedTrees {
             return Optional.of("metadata sum differs: " + TreeCheck.metadata(tree, index));
         }
         return TreeCheck.content(tree, index).map(TreeDamage::toString);
+    }
+
+    /** The paths in the entry's index, in its order ({@code "."} for the tree's root). */
+    public static List<String> indexedPaths(Path entry) throws IOException {
+        return TreeIndex.read(CachePaths.indexIn(entry)).entries().stream().map(TreeEntry::path).toList();
     }
 }

@@ -1,4 +1,4 @@
-package dev.launcher.cache;
+package dev.launcher.cache.tree;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardOpenOption.READ;

@@ -1,7 +1,8 @@
-package dev.launcher.cache;
+package dev.launcher.cache.tree;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import dev.launcher.cache.CachePaths;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;

@@ -1,10 +1,16 @@
-package dev.launcher.cache;
+package dev.launcher.cache.tree;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.launcher.cache.CacheListing;
+import dev.launcher.cache.CachePaths;
+import dev.launcher.cache.CacheStore;
+import dev.launcher.cache.DigestLock;
+import dev.launcher.cache.Lease;
 import dev.launcher.oci.Digest;
+import dev.launcher.unpack.TreeCleaner;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -174,7 +180,7 @@ class TreeVerifierTest {
 
     @Test
     void anIndexWithoutItsTreeIsNotTrusted() throws IOException {
-        Trees.deleteRecursively(tree);
+        TreeCleaner.deleteTree(tree);
         assertDamage(".", "is missing", TreeVerifier.Depth.AT_USE);
     }
 

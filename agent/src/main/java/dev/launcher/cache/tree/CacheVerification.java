@@ -1,5 +1,10 @@
-package dev.launcher.cache;
+package dev.launcher.cache.tree;
 
+import dev.launcher.cache.CacheEntry;
+import dev.launcher.cache.CacheListing;
+import dev.launcher.cache.CacheStore;
+import dev.launcher.cache.DigestLock;
+import dev.launcher.cache.Lease;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
-package dev.launcher.cache;
+package dev.launcher.cache.tree;
 
+import dev.launcher.cache.CacheFailures;
+import dev.launcher.cache.Threads;
 import dev.launcher.fs.FileNames;
 import java.io.IOException;
 import java.nio.file.FileSystemException;

@@ -1,4 +1,4 @@
-package dev.launcher.cache;
+package dev.launcher.cache.tree;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,8 +11,13 @@ import java.util.List;
  * ones every later check expects. Content sums come from the writer where it recorded them; a file without one is
  * read back from the page cache it was just written to.
  */
-final class TreeIndexer {
+public final class TreeIndexer {
     private TreeIndexer() {}
+
+    /** Indexes {@code tree} into {@code indexFile}: publishing needs the file only, so the index stays in this package. */
+    public static void writeIndex(Path tree, String bootId, ContentSums written, Path indexFile) throws IOException {
+        index(tree, bootId, written).write(indexFile);
+    }
 
     static TreeIndex index(Path tree, String bootId, ContentSums written) throws IOException {
         List<TreeEntry> entries = Collections.synchronizedList(new ArrayList<>());

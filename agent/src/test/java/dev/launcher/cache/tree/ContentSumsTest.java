@@ -1,8 +1,10 @@
-package dev.launcher.cache;
+package dev.launcher.cache.tree;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import dev.launcher.cache.CachePaths;
+import dev.launcher.cache.CacheStore;
 import dev.launcher.oci.Digest;
 import dev.launcher.unpack.FileLayerWriter;
 import dev.launcher.unpack.LayerUnpacker;

@@ -1,4 +1,4 @@
-package dev.launcher.cache;
+package dev.launcher.cache.tree;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,8 @@
-package dev.launcher.cache;
+package dev.launcher.cache.tree;
 
+import dev.launcher.cache.CacheFailures;
+import dev.launcher.cache.CachePaths;
+import dev.launcher.cache.CacheStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

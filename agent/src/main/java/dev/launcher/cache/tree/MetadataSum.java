@@ -1,4 +1,4 @@
-package dev.launcher.cache;
+package dev.launcher.cache.tree;
 
 import java.util.Collection;
 
