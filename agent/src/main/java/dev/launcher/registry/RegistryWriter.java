@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Uploads over the registry API as the distribution spec describes it: a HEAD to see whether the repository has a
@@ -23,7 +25,10 @@ import java.util.function.Function;
  */
 public final class RegistryWriter {
     private static final String OCTET_STREAM = "application/octet-stream";
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryWriter.class);
     private static final int NOT_FOUND = 404;
+    /** Uploads of one blob: each with RegistryHttp's retries; a second one only after the registry lost the first. */
+    private static final int MAX_UPLOADS = 2;
 
     private final RegistryClient routes;
     private final RegistrySettings settings;
@@ -72,12 +77,30 @@ public final class RegistryWriter {
         URI blob = routes.blobUri(ref, digest);
         Scope scope = scope(ref, blob);
         String what = "upload blob " + digest.shortForm() + " to " + ref.repositoryName();
-        URI location = exchange(RegistryRequest.post(uploadsOf(blob)), scope, what, Set.of(), opened -> opened
-                .header("Location").map(opened.uri()::resolve).orElseThrow(() -> new LauncherException(
-                        ExitCode.UNREACHABLE, "cannot " + what + ": the registry opened an upload (HTTP " + opened.status()
-                        + ") without saying where to send it (no Location): check the registry")));
-        URI put = URI.create(location + (location.getRawQuery() == null ? "?" : "&") + "digest=" + digest);
-        return exchange(RegistryRequest.put(put, OCTET_STREAM, file), scope, what, Set.of(), response -> true);
+        for (int upload = 1; ; upload++) {
+            URI location = exchange(RegistryRequest.post(uploadsOf(blob)), scope, what, Set.of(), opened -> opened
+                    .header("Location").map(opened.uri()::resolve).orElseThrow(() -> new LauncherException(
+                            ExitCode.UNREACHABLE, "cannot " + what + ": the registry opened an upload (HTTP "
+                            + opened.status() + ") without saying where to send it (no Location): check the registry")));
+            URI put = URI.create(location + (location.getRawQuery() == null ? "?" : "&") + "digest=" + digest);
+            try {
+                return exchange(RegistryRequest.put(put, OCTET_STREAM, file), scope, what, Set.of(), response -> true);
+            } catch (LauncherException e) {
+                // A PUT whose answer was lost may have landed, and the retry then meets an upload the registry has
+                // closed (404 BLOB_UPLOAD_UNKNOWN); so may one the registry dropped. What the repository holds decides,
+                // else a new upload. Any other failure was retried already and stands.
+                if (e.exitCode() != ExitCode.NOT_FOUND) {
+                    throw e;
+                }
+                if (hasBlob(ref, digest)) {
+                    return true;
+                }
+                if (upload >= MAX_UPLOADS) {
+                    throw e;
+                }
+                LOG.warn("{}; opening a new upload", e.getMessage());
+            }
+        }
     }
 
     /**
