@@ -30,6 +30,9 @@ import java.util.concurrent.TimeUnit;
  */
 record TreeFingerprint(String value, Instant newest) {
     private static final String ATTRIBUTES = "unix:mode,size,lastModifiedTime,ctime,ino,dev";
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFLNK = 0120000;
     /** Coarser than every file system's timestamps we know of (FAT's 2 s). */
     private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
@@ -59,11 +62,13 @@ record TreeFingerprint(String value, Instant newest) {
         long ctime = ((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS);
         newest[0] = Math.max(newest[0], Math.max(mtime, ctime));
         int mode = (Integer) a.get("mode");
-        String target = Files.isSymbolicLink(path) ? FileNames.readSymlink(path) : "";
+        // The type from the mode bits already read (S_IFMT), rather than a stat per question.
+        int type = mode & S_IFMT;
+        String target = type == S_IFLNK ? FileNames.readSymlink(path) : "";
         // Names as raw text (FileNames), so a name that is not UTF-8 still has one spelling.
         lines.add(rel + '\0' + Integer.toOctalString(mode) + ' ' + a.get("size") + ' ' + mtime + ' ' + ctime + ' '
                 + a.get("ino") + ' ' + a.get("dev") + '\0' + target);
-        if (Files.isDirectory(path, NOFOLLOW_LINKS)) {
+        if (type == S_IFDIR) {
             try (DirectoryStream<Path> children = Files.newDirectoryStream(path)) {
                 for (Path child : children) {
                     String name = FileNames.nameOf(child);
