@@ -85,29 +85,25 @@ final class MergedTree implements AutoCloseable {
 
     /** @param sparse the source has holes, which the copy keeps */
     void copyFile(String rel, Path source, PosixFileAttributes attributes, boolean sparse) throws IOException {
-        Path path = path(rel);
-        if (Files.exists(path, NOFOLLOW_LINKS)) {
-            awaitCopies();
-            place(rel, target -> copy(source, target, attributes, sparse));
-            return;
-        }
-        // Nothing there, and no other entry of this layer has this name: the copy cannot meet anything.
-        queuedCopies.add(copierFor(rel).submit(() -> {
-            copy(source, path, attributes, sparse);
-            return null;
-        }));
+        placeSoon(rel, target -> copy(source, target, attributes, sparse));
     }
 
     /** As {@link #copyFile}, but a hard link to the file's read-only copy in {@code links} where that copy is intact. */
     void linkFile(String rel, Path source, PosixFileAttributes attributes, LinkSource links) throws IOException {
+        placeSoon(rel, target -> linkOrCopy(rel, source, target, attributes, links));
+    }
+
+    /** Queues {@code creation} for a copier thread where the path is free, else places it now, replacing what is there. */
+    private void placeSoon(String rel, Creation creation) throws IOException {
         Path path = path(rel);
         if (Files.exists(path, NOFOLLOW_LINKS)) {
             awaitCopies();
-            place(rel, target -> linkOrCopy(rel, source, target, attributes, links));
+            place(rel, creation);
             return;
         }
+        // Nothing there, and no other entry of this layer has this name: the file cannot meet anything.
         queuedCopies.add(copierFor(rel).submit(() -> {
-            linkOrCopy(rel, source, path, attributes, links);
+            creation.create(path);
             return null;
         }));
     }

@@ -2,6 +2,7 @@ package dev.launcher.registry;
 
 import dev.launcher.error.ExitCode;
 import dev.launcher.error.LauncherException;
+import dev.launcher.oci.RegistrySettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -48,6 +49,29 @@ public final class RegistryHttp {
         this.policy = policy;
         this.deadline = deadline;
         this.idle = idle;
+    }
+
+    /**
+     * The client for {@code settings}, made by its first use, with one deadline for all its retries from then on
+     * (LAUNCHER_PULL_DEADLINE).
+     */
+    static Memo<RegistryHttp> lazily(RegistrySettings settings) {
+        return new Memo<>(() -> new RegistryHttp(httpClient(settings), RetryPolicy.DEFAULT,
+                Deadline.after(settings.pullDeadline()), settings.idleTimeout()));
+    }
+
+    private static HttpClient httpClient(RegistrySettings settings) {
+        Duration connect = settings.idleTimeout().compareTo(Duration.ofSeconds(10)) < 0
+                ? settings.idleTimeout() : Duration.ofSeconds(10);
+        // HTTP/1.1: one connection per layer, no HTTP/2 flow-control window between a big blob and the socket.
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(connect);
+        if (settings.caFile() != null) {
+            builder.sslContext(TrustedCertificates.withExtraCas(settings.caFile()));
+        }
+        return builder.build();
     }
 
     /** Why one attempt failed, whether another may go better, and what to exit with if none does. */

@@ -11,11 +11,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * The pull side of the registry API: manifests and blobs, read with retries, resumption, an idle timeout
@@ -32,36 +29,12 @@ public final class RegistryReader {
             "application/vnd.docker.distribution.manifest.list.v2+json");
 
     private final RegistryClient routes;
-    private final RegistrySettings settings;
-    private final Deadline deadline;
-    private RegistryHttp http;
-
     /** Cheap: a start from a pinned, cached digest never makes the HTTP client (its threads and classes). */
+    private final Memo<RegistryHttp> http;
+
     public RegistryReader(RegistryClient routes, RegistrySettings settings) {
         this.routes = routes;
-        this.settings = settings;
-        this.deadline = Deadline.after(settings.pullDeadline());
-    }
-
-    private synchronized RegistryHttp http() {
-        if (http == null) {
-            http = new RegistryHttp(httpClient(settings), RetryPolicy.DEFAULT, deadline, settings.idleTimeout());
-        }
-        return http;
-    }
-
-    static HttpClient httpClient(RegistrySettings settings) {
-        Duration connect = settings.idleTimeout().compareTo(Duration.ofSeconds(10)) < 0
-                ? settings.idleTimeout() : Duration.ofSeconds(10);
-        // HTTP/1.1: one connection per layer, no HTTP/2 flow-control window between a big blob and the socket.
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(connect);
-        if (settings.caFile() != null) {
-            builder.sslContext(TrustedCertificates.withExtraCas(settings.caFile()));
-        }
-        return builder.build();
+        this.http = RegistryHttp.lazily(settings);
     }
 
     /** A manifest exactly as the registry served it; not yet verified. */
@@ -77,7 +50,7 @@ public final class RegistryReader {
         Scope scope = scope(ref, uri);
         for (int attempt = 1; ; attempt++) {
             // A manifest is small: a read cut midway is asked again from the start.
-            try (RegistryResponse response = http().get(uri, Map.of("Accept", MANIFEST_TYPES), scope, what)) {
+            try (RegistryResponse response = http.get().get(uri, Map.of("Accept", MANIFEST_TYPES), scope, what)) {
                 byte[] bytes = BoundedBody.read(response.body(), response.contentLength(), MAX_MANIFEST_BYTES,
                         "the manifest of " + ref);
                 checkAnnouncedDigest(response, bytes, ref);
@@ -92,7 +65,7 @@ public final class RegistryReader {
 
     private boolean awaitRetry(int failures, String what, IOException cut) {
         try {
-            return http().awaitRetry(failures, what, "the transfer broke (" + cut.getMessage() + ")");
+            return http.get().awaitRetry(failures, what, "the transfer broke (" + cut.getMessage() + ")");
         } catch (InterruptedIOException e) {
             throw new LauncherException(ExitCode.UNREACHABLE, "cannot " + what + ": interrupted", e);
         }
@@ -119,45 +92,18 @@ public final class RegistryReader {
         URI uri = routes.blobUri(ref, blob.digest());
         String what = "download blob " + blob.digest().shortForm() + " of " + ref.repositoryName();
         try {
-            return BlobStream.open(http(), uri, scope(ref, uri), blob, what);
+            return BlobStream.open(http.get(), uri, scope(ref, uri), blob, what);
         } catch (IOException e) {
             throw transferFailed(what, e);
         }
     }
 
     private Scope scope(Reference ref, URI uri) {
-        Supplier<Optional<String>> credentials = new Memo<>(() -> routes.basicCredentials(ref));
-        return Scope.pull(repositoryOf(uri, ref), credentials);
-    }
-
-    /** The repository as the registry API names it (after registries.conf rewrites): what a token is for. */
-    static String repositoryOf(URI uri, Reference ref) {
-        String path = uri.getPath();
-        int start = path.indexOf("/v2/");
-        int end = Math.max(path.lastIndexOf("/manifests/"), path.lastIndexOf("/blobs/"));
-        return start >= 0 && end > start + 4 ? path.substring(start + 4, end) : ref.repository();
+        return Scope.of(routes, ref, uri, Scope.PULL);
     }
 
     private static LauncherException transferFailed(String what, IOException e) {
         return new LauncherException(ExitCode.UNREACHABLE, "cannot " + what + ": the transfer failed ("
                 + e.getMessage() + "): check the network and retry", e);
-    }
-
-    /** Looks the credentials up at most once, and only if a registry asks. */
-    static final class Memo<T> implements Supplier<T> {
-        private final Supplier<T> source;
-        private T value;
-
-        Memo(Supplier<T> source) {
-            this.source = source;
-        }
-
-        @Override
-        public synchronized T get() {
-            if (value == null) {
-                value = source.get();
-            }
-            return value;
-        }
     }
 }

@@ -31,21 +31,12 @@ public final class RegistryWriter {
     private static final int MAX_UPLOADS = 2;
 
     private final RegistryClient routes;
-    private final RegistrySettings settings;
-    private RegistryHttp http;
+    /** Made by the first request, or by {@link #prepare}: 0.1 s of a push's start, most of it TLS set-up. */
+    private final Memo<RegistryHttp> http;
 
-    /** Cheap: the HTTP client (0.1 s of a push's start, most of it TLS set-up) is made by the first request. */
     public RegistryWriter(RegistryClient routes, RegistrySettings settings) {
         this.routes = routes;
-        this.settings = settings;
-    }
-
-    private synchronized RegistryHttp http() {
-        if (http == null) {
-            http = new RegistryHttp(RegistryReader.httpClient(settings), RetryPolicy.DEFAULT,
-                    Deadline.after(settings.pullDeadline()), settings.idleTimeout());
-        }
-        return http;
+        this.http = RegistryHttp.lazily(settings);
     }
 
     /**
@@ -54,7 +45,7 @@ public final class RegistryWriter {
      */
     public void prepare(Reference ref, Digest anyDigest) {
         routes.blobUri(ref, anyDigest);
-        http();
+        http.get();
     }
 
     /** Whether {@code ref}'s repository holds blob {@code digest}. */
@@ -124,7 +115,7 @@ public final class RegistryWriter {
     /** Sends {@code request} and reads what is needed of the answer; its body is never needed whole. */
     private <T> T exchange(RegistryRequest request, Scope scope, String what, Set<Integer> accepted,
             Function<RegistryResponse, T> read) {
-        RegistryHttp h = http();RegistryResponse response = h.send(request, scope, what, accepted);
+        RegistryResponse response = http.get().send(request, scope, what, accepted);
         try {
             return read.apply(response);
         } finally {
@@ -143,6 +134,6 @@ public final class RegistryWriter {
     }
 
     private Scope scope(Reference ref, URI uri) {
-        return Scope.push(RegistryReader.repositoryOf(uri, ref), new RegistryReader.Memo<>(() -> routes.basicCredentials(ref)));
+        return Scope.of(routes, ref, uri, Scope.PUSH);
     }
 }

@@ -17,7 +17,7 @@ class RegistryWriterTest {
 
     @Test
     void aPushTokenAsksForPullAndPush() {
-        assertEquals("repository:team/app:pull,push", Scope.push("team/app", java.util.Optional::empty).tokenScope());
-        assertEquals("repository:team/app:pull", Scope.pull("team/app", java.util.Optional::empty).tokenScope());
+        assertEquals("repository:team/app:pull,push", new Scope("team/app", java.util.Optional::empty, Scope.PUSH).tokenScope());
+        assertEquals("repository:team/app:pull", new Scope("team/app", java.util.Optional::empty, Scope.PULL).tokenScope());
     }
 }
